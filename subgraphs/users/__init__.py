@@ -1,0 +1,1 @@
+"""The users subgraph: accounts, login, preferences; owner of the ``User`` entity."""

@@ -1,0 +1,104 @@
+"""One async SQLAlchemy engine per service, correct on SQLite and PostgreSQL.
+
+The same code must run on a SQLite file (the default) and on PostgreSQL. SQLite needs
+help to be safe under concurrent requests: WAL so readers don't block the writer, a
+busy timeout so writers wait instead of failing, and ``BEGIN IMMEDIATE`` so a
+transaction that reads then writes cannot silently lose an update (Python's sqlite3
+driver would otherwise start the transaction only at the first write).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def async_database_url(url: str) -> str:
+    """Map the sync URLs of the original design onto async drivers (aiosqlite, psycopg 3)."""
+    parsed = make_url(url)
+    scheme, _, driver = parsed.drivername.partition("+")
+    if scheme == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    if scheme in ("postgresql", "postgres"):
+        driver = driver if driver in ("asyncpg", "psycopg") else "psycopg"
+        return parsed.set(drivername=f"postgresql+{driver}").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported database backend {scheme!r}")
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Stop the driver's own implicit BEGIN; we issue BEGIN IMMEDIATE ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """The service's engine and session factory."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = async_database_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        options: dict[str, Any] = {"echo": echo}
+        if not self.is_sqlite:
+            options.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(self.url, **options)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads; callers that write use ``transaction()``."""
+        async with self.sessions() as session:
+            yield session
+
+    async def create_schema(self, metadata: MetaData) -> None:
+        async with self.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all, checkfirst=True)
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - health reports, never raises
+            log.warning("database ping failed", exc_info=True)
+            return False
+
+    def for_update(self) -> dict[str, Any]:
+        """Arguments for ``select(...).with_for_update(**...)`` that skip rows another replica holds.
+
+        SQLite has no row locks (BEGIN IMMEDIATE already serialises writers), so there it is empty.
+        """
+        return {} if self.is_sqlite else {"skip_locked": True}
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,34 @@
+"""Wiring of the users service; ``app`` is the ASGI app for ``uvicorn subgraphs.users.app:app``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from subgraphs.common.graphql_app import create_app
+from subgraphs.common.main import app_from_environment
+from subgraphs.common.runtime import ServiceDefinition
+from subgraphs.common.settings import Settings
+from subgraphs.users.models import Base, events
+from subgraphs.users.schema import schema
+
+SERVICE = "users"
+
+
+def definition() -> ServiceDefinition:
+    # Users only produces events; it consumes none and runs no jobs.
+    return ServiceDefinition(name=SERVICE, schema=schema, metadata=Base.metadata, store=events)
+
+
+def build_app(settings: Settings) -> FastAPI:
+    return create_app(definition(), settings)
+
+
+def __getattr__(name: str) -> Any:
+    # Built on first access, so importing this module (tests, tools) needs no environment.
+    if name == "app":
+        app, _settings = app_from_environment(definition, SERVICE)
+        globals()["app"] = app
+        return app
+    raise AttributeError(name)
