@@ -1,0 +1,105 @@
+"""The seam between the request pipeline and the federation core (planner + executor).
+
+The pipeline only needs "plan this validated document" and "run this plan"; keeping
+that behind a small protocol lets the HTTP layer be tested on its own and keeps the
+core free of any HTTP or auth knowledge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from graphql import DocumentNode, GraphQLSchema
+
+from router.config import RouterConfig, subgraph_env_key
+from router.gateway.authorization import AuthorizationRules
+
+
+class Engine(Protocol):
+    api_schema: GraphQLSchema
+    authorization: AuthorizationRules
+
+    def plan(self, cache_key: str, document: DocumentNode, operation_name: str | None) -> Any: ...
+
+    async def execute(
+        self,
+        plan: Any,
+        variables: Mapping[str, Any],
+        *,
+        headers: Mapping[str, str],
+        shape_document: DocumentNode | None,
+        operation_name: str | None,
+    ) -> dict[str, Any]: ...
+
+    async def aclose(self) -> None: ...
+
+
+def subgraph_url_overrides(config: RouterConfig, subgraph_names: list[str]) -> dict[str, str]:
+    """``SUBGRAPH_URL_<NAME>`` settings matched to the supergraph's subgraph names."""
+    by_key = {subgraph_env_key(name): name for name in subgraph_names}
+    overrides: dict[str, str] = {}
+    for key, url in config.subgraph_urls.items():
+        name = by_key.get(key.upper()) or (key if key in subgraph_names else None)
+        if name is None:
+            raise ValueError(
+                f"SUBGRAPH_URL_{key} names no subgraph of this supergraph (known: {', '.join(sorted(subgraph_names))})"
+            )
+        overrides[name] = url
+    return overrides
+
+
+def subgraph_timeouts(config: RouterConfig, subgraph_names: list[str]) -> dict[str, float]:
+    by_key = {subgraph_env_key(name): name for name in subgraph_names}
+    timeouts = {name: config.subgraph_timeout for name in subgraph_names}
+    for key, seconds in config.subgraph_timeouts.items():
+        name = by_key.get(key.upper()) or (key if key in subgraph_names else None)
+        if name is None:
+            raise ValueError(f"SUBGRAPH_TIMEOUT_{key} names no subgraph of this supergraph")
+        timeouts[name] = seconds
+    return timeouts
+
+
+class FederatedEngine:
+    """The router core: ``router.planning.QueryPlanner`` and ``router.execution.Executor``."""
+
+    def __init__(self, supergraph: Any, config: RouterConfig) -> None:
+        from router.execution import Executor
+        from router.planning import QueryPlanner
+
+        names = list(supergraph.subgraphs)
+        overrides = subgraph_url_overrides(config, names)
+        if overrides:
+            supergraph = supergraph.with_subgraph_urls(overrides)
+        self.supergraph = supergraph
+        self.api_schema: GraphQLSchema = supergraph.api_schema
+        self.authorization = AuthorizationRules.from_supergraph(supergraph, self.api_schema)
+        self._planner = QueryPlanner(supergraph)
+        self._executor = Executor(
+            supergraph,
+            {
+                "timeout": config.subgraph_timeout,
+                "subgraph_timeouts": subgraph_timeouts(config, names),
+                "mask_subgraph_errors": config.mask_subgraph_errors,
+            },
+        )
+
+    def plan(self, cache_key: str, document: DocumentNode, operation_name: str | None) -> Any:
+        return self._planner.plan_cached(cache_key, document, operation_name)
+
+    async def execute(
+        self,
+        plan: Any,
+        variables: Mapping[str, Any],
+        *,
+        headers: Mapping[str, str],
+        shape_document: DocumentNode | None,
+        operation_name: str | None,
+    ) -> dict[str, Any]:
+        shape = None
+        if shape_document is not None:
+            shape = shape_document
+        return await self._executor.execute(plan, dict(variables), headers=headers, shape_operation=shape)
+
+    async def aclose(self) -> None:
+        await self._executor.aclose()

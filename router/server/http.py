@@ -1,0 +1,226 @@
+"""GraphQL over HTTP for one endpoint: methods, media types, CSRF, body limits, status codes.
+
+Everything here is transport: it turns an HTTP request into
+:class:`~router.gateway.request.GraphQLRequest` values and a
+:class:`~router.gateway.pipeline.GatewayResult` back into bytes and a status, per
+the GraphQL-over-HTTP spec. What GraphQL means is the gateway's business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from router.auth import ANONYMOUS, AuthenticationError, Authenticator, Principal
+from router.config import RouterConfig
+from router.gateway.errors import RequestError, error_dict
+from router.gateway.pipeline import Gateway, GatewayResult, internal_error
+from router.gateway.request import GraphQLRequest, request_from_json, request_from_params
+from router.server.ide import IDE_HEADERS, IDE_HTML
+from router.server.negotiation import JSON, negotiate
+
+log = logging.getLogger("router.server")
+
+ALLOWED_METHODS = "GET, POST"
+# Content types a browser may POST cross-site without a CORS preflight.
+SIMPLE_CONTENT_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"})
+BASE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
+def _request_error(message: str, code: str, status: int, headers: dict[str, str] | None = None) -> RequestError:
+    return RequestError.single(message, code, status=status, graphql_error=False, headers=headers)
+
+
+def encode(result: GatewayResult | list[GatewayResult], media_type: str) -> Response:
+    """Serialize with the status the negotiated media type calls for."""
+    if isinstance(result, list):
+        body: Any = [item.body for item in result]
+        status, headers = 200, {}
+    else:
+        body, headers = result.body, result.headers
+        # application/json: every well-formed GraphQL request gets 200, whatever its errors.
+        status = 200 if (media_type == JSON and result.graphql_error) else result.status
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        headers={**BASE_HEADERS, **headers},
+        media_type=f"{media_type}; charset=utf-8",
+    )
+
+
+class GraphQLEndpoint:
+    """The ASGI handler of the GraphQL URL (``/graphql`` by default)."""
+
+    def __init__(self, config: RouterConfig) -> None:
+        self.config = config
+        self.gateway: Gateway | None = None
+        self.authenticator: Authenticator | None = None
+
+    async def __call__(self, request: Request) -> Response:
+        method = request.method
+        if method not in ("GET", "POST"):
+            return encode(
+                GatewayResult.from_error(
+                    _request_error(
+                        f"Method {method} is not allowed; use GET or POST.",
+                        "METHOD_NOT_ALLOWED",
+                        405,
+                        {"Allow": ALLOWED_METHODS},
+                    )
+                ),
+                JSON,
+            )
+        negotiated = negotiate(request.headers.get("accept"))
+        if method == "GET" and negotiated.wants_html and self.config.ide:
+            return Response(IDE_HTML, headers=IDE_HEADERS, media_type="text/html; charset=utf-8")
+        if negotiated.media_type is None:
+            return encode(
+                GatewayResult.from_error(
+                    _request_error(
+                        "None of the media types in the Accept header can be produced; accept "
+                        "application/graphql-response+json or application/json.",
+                        "NOT_ACCEPTABLE",
+                        406,
+                    )
+                ),
+                JSON,
+            )
+        media_type = negotiated.media_type
+        try:
+            result = await self._handle(request, method)
+        except RequestError as error:
+            result = GatewayResult.from_error(error)
+        except Exception:
+            log.exception("unexpected error while handling a GraphQL request")
+            result = internal_error()
+        return encode(result, media_type)
+
+    async def _handle(self, request: Request, method: str) -> GatewayResult | list[GatewayResult]:
+        gateway, authenticator = self.gateway, self.authenticator
+        if gateway is None or authenticator is None:
+            raise _request_error("The router is starting; retry shortly.", "SERVICE_UNAVAILABLE", 503)
+        if method == "POST":
+            self._check_post_headers(request)
+        principal = self._authenticate(request, authenticator)
+        if method == "GET":
+            graphql_request = request_from_params(request.query_params)
+            return await gateway.run(graphql_request, method="GET", principal=principal, headers=request.headers)
+        payload = await self._read_json(request)
+        if isinstance(payload, list):
+            return await self._run_batch(gateway, payload, principal, request)
+        return await gateway.run(
+            request_from_json(payload), method="POST", principal=principal, headers=request.headers
+        )
+
+    def _check_post_headers(self, request: Request) -> None:
+        content_type = request.headers.get("content-type")
+        media, _, params = (content_type or "").partition(";")
+        media = media.strip().lower()
+        if self.config.csrf_prevention and (not media or media in SIMPLE_CONTENT_TYPES):
+            if not any(request.headers.get(name, "").strip() for name in self.config.csrf_headers):
+                raise _request_error(
+                    "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). "
+                    "Send 'Content-Type: application/json', or a non-empty value for one of these headers: "
+                    + ", ".join(self.config.csrf_headers)
+                    + ".",
+                    "CSRF_PREVENTION",
+                    400,
+                )
+        if not media:
+            raise _request_error(
+                "Missing Content-Type header; send the request as 'application/json'.", "UNSUPPORTED_MEDIA_TYPE", 415
+            )
+        if media != "application/json":
+            raise _request_error(
+                f"Unsupported Content-Type '{media}'; send the request as 'application/json'.",
+                "UNSUPPORTED_MEDIA_TYPE",
+                415,
+            )
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+                raise _request_error(
+                    f"Unsupported charset '{value.strip()}'; send the request encoded as UTF-8.",
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    415,
+                )
+
+    def _authenticate(self, request: Request, authenticator: Authenticator) -> Principal:
+        try:
+            principal = authenticator.authenticate(request.headers.get("authorization"))
+        except AuthenticationError as error:
+            log.debug("rejected token", extra={"reason": str(error)})
+            raise _request_error(
+                str(error), "UNAUTHENTICATED", 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            ) from None
+        if principal is ANONYMOUS and self.config.auth.require_authentication:
+            raise _request_error(
+                "Authentication required: send 'Authorization: Bearer <token>'.",
+                "UNAUTHENTICATED",
+                401,
+                {"WWW-Authenticate": "Bearer"},
+            )
+        return principal
+
+    async def _read_json(self, request: Request) -> Any:
+        limit = self.config.limits.max_body_bytes
+        too_large = _request_error(
+            f"Request body exceeds the limit of {limit} bytes (ROUTER_MAX_BODY_BYTES).", "PAYLOAD_TOO_LARGE", 413
+        )
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            try:
+                if int(declared) > limit:
+                    raise too_large
+            except ValueError:
+                raise _request_error("Invalid Content-Length header.", "BAD_REQUEST", 400) from None
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        if not body.strip():
+            raise _request_error("The POST body is empty; send a JSON object with a 'query'.", "BAD_REQUEST", 400)
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            raise _request_error(f"The request body is not valid JSON: {error}.", "BAD_REQUEST", 400) from None
+
+    async def _run_batch(
+        self, gateway: Gateway, payload: list[Any], principal: Principal, request: Request
+    ) -> list[GatewayResult]:
+        if not self.config.batching:
+            raise _request_error(
+                "Batched requests are disabled on this router (ROUTER_BATCHING).", "BATCHING_NOT_ENABLED", 400
+            )
+        if not payload or len(payload) > self.config.max_batch_size:
+            raise _request_error(
+                f"A batch must hold 1 to {self.config.max_batch_size} operations (ROUTER_MAX_BATCH_SIZE).",
+                "BAD_REQUEST",
+                400,
+            )
+
+        async def one(item: Any) -> GatewayResult:
+            try:
+                graphql_request: GraphQLRequest = request_from_json(item)
+            except RequestError as error:
+                return GatewayResult.from_error(error)
+            return await gateway.run(graphql_request, method="POST", principal=principal, headers=request.headers)
+
+        return list(await asyncio.gather(*(one(item) for item in payload)))
+
+
+def health_payload(ready: bool) -> Response:
+    body = {"status": "UP"} if ready else {"status": "DOWN"}
+    return Response(orjson.dumps(body), status_code=200 if ready else 503, media_type="application/json")
+
+
+__all__ = ["GraphQLEndpoint", "encode", "health_payload", "error_dict"]
