@@ -10,7 +10,7 @@ import pytest
 from subgraphs.common.events.topology import DEAD_LETTER_EXCHANGE, EXCHANGE, QUEUES
 from tests.support.rabbit import AMQP_URL, RabbitClient, rabbitmq_available
 
-TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-0123456789"
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs512-too-0123456789abcdef"
 
 
 def service_env(database_url: str, namespace: str, **extra: str) -> dict[str, str]:
