@@ -143,7 +143,7 @@ class Authenticator:
             )
         except jwt.ExpiredSignatureError:
             raise AuthenticationError("Token has expired") from None
-        except jwt.InvalidSubjectError:
+        except jwt.exceptions.InvalidSubjectError:
             raise AuthenticationError("Token subject must be a string") from None
         except jwt.MissingRequiredClaimError as exc:
             raise AuthenticationError(f"Token is missing the required '{exc.claim}' claim") from None

@@ -107,4 +107,6 @@ def create_app(config: RouterConfig, engine_factory: EngineFactory = federated_e
         Route(config.graphql_path, _AllMethods(endpoint.__call__)),
         Route("/health", health, methods=["GET"]),
     ]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.endpoint = endpoint
+    return app

@@ -15,7 +15,7 @@ from router.server.app import create_app
 from tests.router_server.local_engine import LocalEngine
 from tests.support.servers import ThreadedServer, serve_app
 
-SECRET = "router-server-tests-secret-key-0123456789abcdef"
+SECRET = "router-server-tests-secret-key-0123456789abcdef-0123456789abcdef"
 
 AUTH_DIRECTIVES = """
 directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
@@ -39,7 +39,7 @@ type Query {
 type Mutation { setGreeting(text: String!): String! }
 type Product { id: ID! name: String! price: Float @authenticated cost: Float @requiresScopes(scopes: [["admin"]]) reviews: [Review!]! }
 type Review { body: String! author: User }
-type User @authenticated { id: ID! name: String! email: String @requiresScopes(scopes: [["read:email"]]) }
+type User @authenticated { id: ID! name: String! email: String @requiresScopes(scopes: [["read:email"]]) favorite: Product }
 interface Post { id: ID! title: String! }
 type PublicPost implements Post { id: ID! title: String! }
 type PrivatePost implements Post @authenticated { id: ID! title: String! }
