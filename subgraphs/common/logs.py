@@ -48,6 +48,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     for name in (*NOISY_LOGGERS, "uvicorn.error"):
         # uvicorn's own start-up chatter too: the service logs one "service started" line.
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # Strawberry logs every GraphQL error, client mistakes included, with a traceback;
+    # graphql_app.ErrorMasking already logs the unexpected ones, so this one stays silent.
+    logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
     # uvicorn installs its own handlers; route them through ours.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
