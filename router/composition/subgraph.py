@@ -372,7 +372,15 @@ def build_subgraph(name: str, url: str, sdl: str) -> Subgraph:
             query.fields.pop(fname, None)
 
     errors = _rename_roots(name, schema)
-    errors.extend(_err(name, "INVALID_GRAPHQL", m) for m in validate_schema_shape(schema))
+    if "query" not in schema.roots and "Query" not in schema.types:
+        # Every subgraph has a query type (Apollo adds one for _entities/_service).
+        schema.types["Query"] = TypeDef(kind="OBJECT", name="Query", has_definition=True)
+        schema.roots["query"] = "Query"
+    errors.extend(
+        _err(name, "INVALID_GRAPHQL", m)
+        for m in validate_schema_shape(schema)
+        if not (m == f"Type {schema.roots.get('query')} must define one or more fields.")
+    )
     if errors:
         raise CompositionFailed(errors)
     return Subgraph(

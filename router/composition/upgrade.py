@@ -290,11 +290,13 @@ class _Upgrader:
         for t in list(self.schema.types.values()):
             if t.kind not in ("OBJECT", "INTERFACE"):
                 continue
+            removed = False
             for fname in list(t.fields):
                 f = t.fields[fname]
                 if self.sg.is_external(t.name, f) and not self.sg.is_field_used(t.name, fname):
                     del t.fields[fname]
-            if not t.fields:
+                    removed = True
+            if removed and not t.fields:
                 if _is_referenced(self.schema, t.name):
                     self.err(
                         "TYPE_WITH_ONLY_UNUSED_EXTERNAL",
