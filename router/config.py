@@ -85,6 +85,7 @@ class RouterConfig:
     batching: bool = False
     max_batch_size: int = 32
     document_cache_size: int = 2_000
+    hot_reload: bool = False
     log_level: str = "warning"
     log_format: str = "json"
     limits: Limits = field(default_factory=Limits)
@@ -231,6 +232,7 @@ def load_config(env: Mapping[str, str]) -> RouterConfig:
         batching=_bool(env, "ROUTER_BATCHING", False),
         max_batch_size=_int(env, "ROUTER_MAX_BATCH_SIZE", 32, minimum=1),
         document_cache_size=_int(env, "ROUTER_DOCUMENT_CACHE_SIZE", 2_000, minimum=1),
+        hot_reload=_bool(env, "ROUTER_HOT_RELOAD", False),
         log_level=(env.get("ROUTER_LOG_LEVEL") or "warning").lower(),
         log_format=(env.get("ROUTER_LOG_FORMAT") or "json").lower(),
         limits=limits,

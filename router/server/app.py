@@ -1,12 +1,14 @@
-"""The router as an ASGI app: the GraphQL endpoint, ``/health``, startup and shutdown.
+"""The router as an ASGI app: the GraphQL endpoint, ``/health``, startup, reload, shutdown.
 
-The supergraph is loaded in the lifespan, before the first request is accepted, so
-``/health`` answering 200 means the graph is loaded and the router can plan. A
-supergraph that fails to load stops startup with its error instead of serving 500s.
+The supergraph is loaded before the first request is accepted, so ``/health``
+answering 200 means the graph is loaded and the router can plan. With hot reload, a
+changed supergraph file is loaded beside the running one and swapped in atomically;
+a file that fails to load is logged and the running graph keeps serving.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -29,20 +31,11 @@ from router.server.http import GraphQLEndpoint, health_payload
 log = logging.getLogger("router.server.startup")
 
 EngineFactory = Callable[[RouterConfig], Engine]
+RELOAD_POLL_SECONDS = 1.0
 
 
 class SupergraphFileError(RuntimeError):
     pass
-
-
-class _AllMethods:
-    """An ASGI wrapper so Starlette routes every method to the handler (it answers 405 itself)."""
-
-    def __init__(self, handler: Callable[[Request], object]) -> None:
-        self._app = request_response(handler)  # type: ignore[arg-type]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._app(scope, receive, send)
 
 
 def federated_engine(config: RouterConfig) -> Engine:
@@ -59,17 +52,92 @@ def federated_engine(config: RouterConfig) -> Engine:
     return FederatedEngine(load_supergraph(sdl), config)
 
 
-def create_app(config: RouterConfig, engine_factory: EngineFactory = federated_engine) -> Starlette:
+class _AllMethods:
+    """An ASGI wrapper so Starlette routes every method to the handler (it answers 405 itself)."""
+
+    def __init__(self, handler: Callable[[Request], object]) -> None:
+        self._app = request_response(handler)  # type: ignore[arg-type]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
+
+
+def _file_stamp(path: str | None) -> tuple[float, int] | None:
+    if not path:
+        return None
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return None
+    return (stat.st_mtime, stat.st_size)
+
+
+class RouterRuntime:
+    """Owns the live engine and swaps it on reload; the endpoint reads ``gateway`` per request."""
+
+    def __init__(self, config: RouterConfig, endpoint: GraphQLEndpoint, factory: EngineFactory) -> None:
+        self.config = config
+        self.endpoint = endpoint
+        self.factory = factory
+        self.authenticator = Authenticator(config.auth)
+        self.engine: Engine | None = None
+        self.reloads = 0
+        self._retired: set[asyncio.Task[None]] = set()
+
+    def install(self, engine: Engine) -> None:
+        self.engine = engine
+        self.endpoint.authenticator = self.authenticator
+        self.endpoint.gateway = Gateway(engine, self.config, self.authenticator)
+
+    async def watch(self) -> None:
+        """Poll the supergraph file; load and swap in a changed one."""
+        stamp = _file_stamp(self.config.supergraph_path)
+        while True:
+            await asyncio.sleep(RELOAD_POLL_SECONDS)
+            current = _file_stamp(self.config.supergraph_path)
+            if current is None or current == stamp:
+                continue
+            stamp = current
+            try:
+                engine = await asyncio.to_thread(self.factory, self.config)
+            except Exception as error:  # noqa: BLE001 - keep serving the old graph, say why
+                log.error("supergraph reload failed; still serving the previous one", extra={"error": str(error)})
+                continue
+            old = self.engine
+            self.install(engine)
+            self.reloads += 1
+            log.warning("supergraph reloaded", extra={"path": self.config.supergraph_path})
+            if old is not None:
+                task = asyncio.create_task(self._retire(old))
+                self._retired.add(task)
+                task.add_done_callback(self._retired.discard)
+
+    async def _retire(self, engine: Engine) -> None:
+        # In-flight requests still use the old engine; close it once they are surely done.
+        await asyncio.sleep(min(self.config.request_timeout, 30.0))
+        await engine.aclose()
+
+    async def close(self) -> None:
+        self.endpoint.gateway = None
+        for task in list(self._retired):
+            task.cancel()
+        if self.engine is not None:
+            await self.engine.aclose()
+
+
+def create_app(
+    config: RouterConfig,
+    engine_factory: EngineFactory = federated_engine,
+    *,
+    initial_engine: Engine | None = None,
+) -> Starlette:
     endpoint = GraphQLEndpoint(config)
-    state: dict[str, Engine] = {}
+    runtime = RouterRuntime(config, endpoint, engine_factory)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        engine = engine_factory(config)
-        state["engine"] = engine
-        authenticator = Authenticator(config.auth)
-        endpoint.authenticator = authenticator
-        endpoint.gateway = Gateway(engine, config, authenticator)
+        runtime.install(initial_engine or engine_factory(config))
+        engine = runtime.engine
         subgraphs = getattr(getattr(engine, "supergraph", None), "subgraphs", {})
         log.info(
             "router ready",
@@ -77,16 +145,20 @@ def create_app(config: RouterConfig, engine_factory: EngineFactory = federated_e
                 "graphql_path": config.graphql_path,
                 "subgraphs": {name: getattr(info, "url", None) for name, info in subgraphs.items()},
                 "introspection": config.introspection,
-                "jwt": authenticator.enabled,
+                "jwt": runtime.authenticator.enabled,
             },
         )
-        if not authenticator.enabled:
+        if not runtime.authenticator.enabled:
             log.warning("SECRET_KEY is not set: bearer tokens are not verified and every caller is anonymous")
+        watcher = asyncio.create_task(runtime.watch()) if config.hot_reload else None
         try:
             yield
         finally:
-            endpoint.gateway = None
-            await engine.aclose()
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+            await runtime.close()
 
     async def health(_request: Request) -> Response:
         return health_payload(endpoint.gateway is not None)
@@ -109,4 +181,5 @@ def create_app(config: RouterConfig, engine_factory: EngineFactory = federated_e
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.endpoint = endpoint
+    app.state.runtime = runtime
     return app

@@ -20,8 +20,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="answer __schema/__type queries (env ROUTER_INTROSPECTION, default on)",
     )
+    parser.add_argument(
+        "--hot-reload",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="reload the supergraph file when it changes (env ROUTER_HOT_RELOAD)",
+    )
     parser.add_argument("--log-level", help="debug, info, warning (default), error (env ROUTER_LOG_LEVEL)")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
 
 
 def build_config(args: argparse.Namespace) -> RouterConfig:
@@ -31,6 +36,7 @@ def build_config(args: argparse.Namespace) -> RouterConfig:
         host=args.host,
         port=args.port,
         introspection=args.introspection,
+        hot_reload=args.hot_reload,
         log_level=args.log_level.lower() if args.log_level else None,
     )
 
@@ -58,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger("router.server.startup").error("cannot start the router: %s", error)
         print(f"router: cannot load supergraph: {error}", file=sys.stderr)
         return 1
-    app = create_app(config, engine_factory=lambda _config: engine)
+    app = create_app(config, engine_factory=federated_engine, initial_engine=engine)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -70,7 +76,6 @@ def run(args: argparse.Namespace) -> int:
             log_config=None,
             access_log=False,
             server_header=False,
-            workers=args.workers,
         )
     )
     server.run()
