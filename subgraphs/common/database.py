@@ -15,7 +15,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import DateTime, MetaData, Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
@@ -56,6 +57,16 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def conflict_insert(session: AsyncSession, table: Table) -> Any:
+    """``INSERT`` for the session's database that supports ``on_conflict_do_nothing/update``.
+
+    Event handlers run concurrently, so "create the row unless it exists" must be one
+    atomic statement, not a read then a write. PostgreSQL and SQLite share this API.
+    """
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -1,0 +1,1 @@
+"""The notifications subgraph: per-user notifications from order, recommendation and promotion events."""

@@ -95,8 +95,10 @@ class Order:
         )
 
 
-@strawberry.federation.type(keys=["id"], description="A customer, owned by the users subgraph; orders adds their orders.")
+@strawberry.federation.type(keys=["id"])
 class User:
+    """Owned by the users subgraph; this subgraph adds a field (no description here, so composition keeps users' one)."""
+
     id: int
 
     @classmethod

@@ -1,0 +1,1 @@
+"""The recommendations subgraph: personalised product recommendations learned from order events."""

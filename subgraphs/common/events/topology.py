@@ -51,6 +51,12 @@ QUEUES: tuple[QueueSpec, ...] = (
         "users and their preferences, mirrored by notifications",
     ),
     QueueSpec(
+        "recommendations.catalog",
+        "recommendations",
+        ("product.upserted",),
+        "the orders catalogue, mirrored by recommendations (candidates it can recommend)",
+    ),
+    QueueSpec(
         "recommendations.user_events",
         "recommendations",
         ("user.registered", "user.preferences_changed"),
