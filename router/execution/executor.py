@@ -1,0 +1,290 @@
+"""``Executor``: run a query plan against the subgraphs and build the client response.
+
+Fetches run as a dependency graph over one pooled ``httpx.AsyncClient``: each starts as
+soon as the fetches it reads from have finished. Per request the work is: build and
+de-duplicate representations, one POST per fetch, merge in place, shape once at the end.
+A subgraph that fails, times out or answers garbage costs only its own fields (null plus
+an error); the request itself always completes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import httpx
+import orjson
+from graphql import GraphQLInterfaceType, GraphQLUnionType, execute, parse
+
+from router.execution.merge import deep_merge, object_paths, objects_at, representations
+from router.execution.shaping import Shaper
+from router.planning.plan import FetchNode, LocalNode, QueryPlan
+from router.planning.shape import ShapeNode
+from router.supergraph.model import Supergraph
+
+log = logging.getLogger("router.execution")
+
+REDACTED = "Subgraph errors redacted"
+_JSON_HEADERS = {"content-type": "application/json", "accept": "application/graphql-response+json, application/json"}
+_HOP_BY_HOP = frozenset(
+    {"host", "content-length", "content-type", "accept", "accept-encoding", "connection", "keep-alive",
+     "transfer-encoding", "upgrade", "te", "trailer", "proxy-authorization", "proxy-authenticate"}
+)
+
+
+@dataclass
+class ExecutorConfig:
+    """Knobs for subgraph calls; ``subgraph_timeouts`` overrides ``timeout`` per subgraph name."""
+
+    timeout: float = 30.0
+    subgraph_timeouts: dict[str, float] = field(default_factory=dict)
+    mask_subgraph_errors: bool = False
+    max_connections: int = 512
+    max_keepalive_connections: int = 128
+
+
+class _FetchFailed(Exception):
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@lru_cache(maxsize=512)
+def _local_document(text: str) -> Any:
+    return parse(text)
+
+
+class Executor:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        http_client_options: Mapping[str, Any] | None = None,
+        *,
+        config: ExecutorConfig | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.supergraph = supergraph
+        self.config = config or ExecutorConfig()
+        options = dict(http_client_options or {})
+        if "timeout" in options and config is None:
+            self.config.timeout = float(options.pop("timeout"))
+        for name in ("subgraph_timeouts", "mask_subgraph_errors"):
+            if name in options:
+                setattr(self.config, name, options.pop(name))
+        self._owns_client = client is None
+        self.client = client or httpx.AsyncClient(
+            limits=httpx.Limits(
+                max_connections=self.config.max_connections,
+                max_keepalive_connections=self.config.max_keepalive_connections,
+            ),
+            timeout=self.config.timeout,
+            **options,
+        )
+        self._urls = {name: info.url for name, info in supergraph.subgraphs.items()}
+        self._abstract = frozenset(
+            name
+            for name, graphql_type in supergraph.schema.type_map.items()
+            if isinstance(graphql_type, (GraphQLInterfaceType, GraphQLUnionType))
+        )
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self.client.aclose()
+
+    # --- the request ----------------------------------------------------------------------
+
+    async def execute(
+        self,
+        plan: QueryPlan,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        shape_operation: ShapeNode | None = None,
+    ) -> dict[str, Any]:
+        """Run ``plan``; returns ``{"data": ..., "errors": [...]}`` (errors only when there are some).
+
+        ``shape_operation`` (from ``QueryPlanner.shape``) shapes the answer instead of the
+        planned operation, so fields the plan left out (e.g. unauthorized) come out null.
+        """
+        run = _Run(self, plan, variables or {}, _forwarded(headers))
+        await run.go()
+        shape = shape_operation or plan.shape
+        known = {tuple(e["path"]) for e in run.errors if isinstance(e.get("path"), list)}
+        shaper = Shaper(run.errors, known)
+        data = shaper.root(shape, run.data)
+        response: dict[str, Any] = {"data": data}
+        if run.errors:
+            response["errors"] = run.errors
+        return response
+
+    # --- one subgraph call ------------------------------------------------------------------
+
+    async def post(self, fetch: FetchNode, variables: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        url = self._urls[fetch.subgraph]
+        timeout = self.config.subgraph_timeouts.get(fetch.subgraph, self.config.timeout)
+        body = orjson.dumps({"query": fetch.operation, "variables": variables})
+        try:
+            response = await self.client.post(url, content=body, headers=headers, timeout=timeout)
+        except httpx.TimeoutException:
+            raise _FetchFailed(f"Request to subgraph '{fetch.subgraph}' timed out after {timeout:g}s", "SUBREQUEST_TIMEOUT") from None
+        except httpx.HTTPError as error:
+            raise _FetchFailed(f"HTTP fetch failed from '{fetch.subgraph}': {error.__class__.__name__}", "SUBREQUEST_HTTP_ERROR") from None
+        try:
+            payload = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            payload = None
+        if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
+            raise _FetchFailed(
+                f"HTTP fetch failed from '{fetch.subgraph}': {response.status_code} {response.reason_phrase}"
+                if response.status_code >= 400
+                else f"Invalid GraphQL response from subgraph '{fetch.subgraph}'",
+                "SUBREQUEST_HTTP_ERROR",
+            )
+        return payload
+
+    def run_local(self, local: LocalNode, variables: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        result = execute(
+            self.supergraph.api_schema,
+            _local_document(local.operation),
+            variable_values={n: variables[n] for n in local.variable_names if n in variables},
+        )
+        errors = [e.formatted for e in result.errors or ()]
+        return result.data, errors  # type: ignore[return-value]
+
+
+def _forwarded(headers: Mapping[str, str] | None) -> dict[str, str]:
+    result = dict(_JSON_HEADERS)
+    if headers:
+        for name, value in headers.items():
+            if name.lower() not in _HOP_BY_HOP:
+                result[name] = value
+    return result
+
+
+class _Run:
+    """The state of one request: the merged tree, the errors, the fetches still to go."""
+
+    def __init__(self, executor: Executor, plan: QueryPlan, variables: Mapping[str, Any], headers: dict[str, str]) -> None:
+        self.executor = executor
+        self.plan = plan
+        self.variables = variables
+        self.headers = headers
+        self.data: dict[str, Any] | None = {}
+        self.errors: list[dict[str, Any]] = []
+
+    async def go(self) -> None:
+        plan = self.plan
+        if plan.local is not None:
+            data, errors = self.executor.run_local(plan.local, self.variables)
+            if data:
+                deep_merge(self.data, data, self.executor._abstract)  # type: ignore[arg-type]
+            self.errors.extend(errors)
+        fetches = plan.fetches
+        if not fetches:
+            return
+        if len(fetches) == 1:
+            await self.fetch(fetches[0])
+            return
+        by_id = {f.id: f for f in fetches}
+        waiting = {f.id: len(f.depends_on) for f in fetches}
+        running: dict[asyncio.Task[None], int] = {}
+        for fetch in fetches:
+            if not fetch.depends_on:
+                running[asyncio.ensure_future(self.fetch(fetch))] = fetch.id
+        while running:
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                finished = running.pop(task)
+                for dependent in plan.dependents.get(finished, ()):
+                    waiting[dependent] -= 1
+                    if waiting[dependent] == 0:
+                        running[asyncio.ensure_future(self.fetch(by_id[dependent]))] = dependent
+
+    async def fetch(self, fetch: FetchNode) -> None:
+        try:
+            if fetch.is_entity:
+                await self.entity_fetch(fetch)
+            else:
+                await self.root_fetch(fetch)
+        except _FetchFailed as failure:
+            self.errors.append(self.failure_error(fetch, failure))
+        except Exception:  # a bug must not take the whole response down
+            log.exception("fetch %s to %s failed", fetch.id, fetch.subgraph)
+            self.errors.append(self.failure_error(fetch, _FetchFailed(f"Fetch from subgraph '{fetch.subgraph}' failed", "FETCH_ERROR")))
+
+    def variables_for(self, fetch: FetchNode) -> dict[str, Any]:
+        variables = self.variables
+        return {name: variables[name] for name in fetch.variable_names if name in variables}
+
+    async def root_fetch(self, fetch: FetchNode) -> None:
+        payload = await self.executor.post(fetch, self.variables_for(fetch), self.headers)
+        data = payload.get("data")
+        if isinstance(data, dict) and self.data is not None:
+            deep_merge(self.data, data, self.executor._abstract)
+        for error in payload.get("errors") or ():
+            self.errors.append(self.subgraph_error(fetch, error, error.get("path") if isinstance(error, dict) else None))
+
+    async def entity_fetch(self, fetch: FetchNode) -> None:
+        objects = objects_at(self.data, fetch.path)
+        if not objects:
+            return
+        reps, sources = representations(objects, fetch.inputs)
+        if not reps:
+            return
+        variables = self.variables_for(fetch)
+        variables[fetch.representations_variable] = reps
+        payload = await self.executor.post(fetch, variables, self.headers)
+        data = payload.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        abstract = self.executor._abstract
+        if isinstance(entities, list):
+            for entity, targets in zip(entities, sources):
+                if isinstance(entity, dict):
+                    for target in targets:
+                        deep_merge(target, entity, abstract)
+        errors = payload.get("errors") or ()
+        if errors:
+            paths = object_paths(self.data, fetch.path)
+            for error in errors:
+                if not isinstance(error, dict):
+                    continue
+                for client_path in self.entity_error_paths(error.get("path"), sources, paths):
+                    self.errors.append(self.subgraph_error(fetch, error, client_path))
+
+    @staticmethod
+    def entity_error_paths(
+        path: Any, sources: list[list[dict[str, Any]]], paths: dict[int, list[str | int]]
+    ) -> list[list[str | int] | None]:
+        """Map ``["_entities", i, ...rest]`` onto the client path of every object behind ``i``."""
+        if not isinstance(path, list) or len(path) < 2 or path[0] != "_entities" or not isinstance(path[1], int):
+            return [None]
+        index, rest = path[1], path[2:]
+        if index >= len(sources):
+            return [None]
+        found = [paths[id(target)] + rest for target in sources[index] if id(target) in paths]
+        return found or [None]  # type: ignore[return-value]
+
+    def subgraph_error(self, fetch: FetchNode, error: Any, path: Any) -> dict[str, Any]:
+        if not isinstance(error, dict):
+            error = {"message": str(error)}
+        if self.executor.config.mask_subgraph_errors:
+            result: dict[str, Any] = {"message": REDACTED}
+        else:
+            result = {"message": str(error.get("message", "Unknown subgraph error"))}
+        if isinstance(path, list) and path:
+            result["path"] = path
+        extensions = error.get("extensions")
+        if not self.executor.config.mask_subgraph_errors and isinstance(extensions, dict):
+            result["extensions"] = {**extensions, "serviceName": fetch.subgraph}
+        else:
+            result["extensions"] = {"serviceName": fetch.subgraph}
+        return result
+
+    def failure_error(self, fetch: FetchNode, failure: _FetchFailed) -> dict[str, Any]:
+        message = REDACTED if self.executor.config.mask_subgraph_errors else failure.message
+        return {"message": message, "extensions": {"code": failure.code, "serviceName": fetch.subgraph}}

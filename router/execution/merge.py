@@ -1,0 +1,148 @@
+"""The response tree: finding objects at a plan path, building representations, merging answers.
+
+All subgraph answers are merged into one tree of plain dicts and lists (as orjson decoded
+them); nothing is copied. Objects found at a path are the very dicts of that tree, so an
+entity answer is merged in place into every object its representation came from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from router.planning.plan import EntityInputSpec
+from router.planning.steps import InputField, InputShape
+
+_MISSING = object()
+
+
+def objects_at(data: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every object at ``path`` ("@" = each list item), skipping nulls."""
+    current: list[Any] = [data]
+    for segment in path:
+        following: list[Any] = []
+        if segment == "@":
+            for value in current:
+                if isinstance(value, list):
+                    following.extend(value)
+        else:
+            for value in current:
+                if isinstance(value, dict):
+                    child = value.get(segment)
+                    if child is not None:
+                        following.append(child)
+        current = following
+    return [value for value in current if isinstance(value, dict)]
+
+
+def object_paths(data: Any, path: tuple[str, ...]) -> dict[int, list[str | int]]:
+    """Concrete response paths of the objects at ``path``, keyed by object identity (for errors)."""
+    current: list[tuple[Any, list[str | int]]] = [(data, [])]
+    for segment in path:
+        following: list[tuple[Any, list[str | int]]] = []
+        if segment == "@":
+            for value, at in current:
+                if isinstance(value, list):
+                    following.extend((item, at + [index]) for index, item in enumerate(value))
+        else:
+            for value, at in current:
+                if isinstance(value, dict):
+                    child = value.get(segment)
+                    if child is not None:
+                        following.append((child, at + [segment]))
+        current = following
+    return {id(value): at for value, at in current if isinstance(value, dict)}
+
+
+def _project(value: Any, shape: InputShape) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [_project(item, shape) for item in value]
+    if not isinstance(value, dict):
+        return value
+    fields = shape.fields_for(value.get("__typename"))
+    if fields is None:
+        return None
+    return _copy_fields(value, fields)
+
+
+def _copy_fields(source: dict[str, Any], fields: tuple[InputField, ...]) -> dict[str, Any] | None:
+    result: dict[str, Any] = {}
+    for item in fields:
+        value = source.get(item.source_key, _MISSING)
+        if value is _MISSING:
+            return None
+        result[item.name] = value if item.child is None else _project(value, item.child)
+    return result
+
+
+def representation(source: dict[str, Any], spec: EntityInputSpec) -> dict[str, Any] | None:
+    """The ``_Any`` sent for ``source``, or None when a needed field is missing (its fetch failed)."""
+    result: dict[str, Any] = {"__typename": spec.sent_type}
+    for item in spec.fields:
+        value = source.get(item.source_key, _MISSING)
+        if value is _MISSING:
+            return None
+        result[item.name] = value if item.child is None else _project(value, item.child)
+    return result
+
+
+def representations(
+    objects: list[dict[str, Any]], inputs: dict[str, EntityInputSpec]
+) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+    """Unique representations, and for each the objects it stands for (in first-seen order)."""
+    unique: list[dict[str, Any]] = []
+    sources: list[list[dict[str, Any]]] = []
+    index: dict[bytes, int] = {}
+    for source in objects:
+        spec = inputs.get(source.get("__typename"))  # type: ignore[arg-type]
+        if spec is None:
+            continue
+        rep = representation(source, spec)
+        if rep is None:
+            continue
+        key = orjson.dumps(rep)
+        position = index.get(key)
+        if position is None:
+            index[key] = len(unique)
+            unique.append(rep)
+            sources.append([source])
+        else:
+            sources[position].append(source)
+    return unique, sources
+
+
+def deep_merge(target: dict[str, Any], source: dict[str, Any], abstract_names: frozenset[str]) -> None:
+    """Merge ``source`` into ``target`` in place; lists merge item by item."""
+    for key, value in source.items():
+        existing = target.get(key, _MISSING)
+        if existing is _MISSING or existing is None:
+            target[key] = value
+        elif isinstance(existing, dict):
+            if isinstance(value, dict):
+                deep_merge(existing, value, abstract_names)
+        elif isinstance(existing, list):
+            if isinstance(value, list):
+                _merge_lists(existing, value, abstract_names)
+        elif key == "__typename":
+            # an @interfaceObject subgraph answers the interface name; never let it hide the real type
+            if value not in abstract_names:
+                target[key] = value
+        elif value is not None:
+            target[key] = value
+
+
+def _merge_lists(existing: list[Any], incoming: list[Any], abstract_names: frozenset[str]) -> None:
+    for index, value in enumerate(incoming):
+        if index >= len(existing):
+            existing.append(value)
+            continue
+        current = existing[index]
+        if isinstance(current, dict) and isinstance(value, dict):
+            deep_merge(current, value, abstract_names)
+        elif isinstance(current, list) and isinstance(value, list):
+            _merge_lists(current, value, abstract_names)
+        elif current is None:
+            existing[index] = value

@@ -1,0 +1,111 @@
+"""Final response shaping: the merged tree, read through the operation's shape.
+
+Produces exactly the client's fields in the client's order (helper fields vanish), applies
+GraphQL null propagation (a null in a non-null position nulls the nearest nullable parent)
+and rejects enum values the API schema does not expose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from router.planning.shape import COMPOSITE, ENUM, LIST, NON_NULL, TYPENAME, ShapeField, ShapeNode
+
+
+class _Invalid:
+    """Marker: this value is null in a non-null position; the parent must become null."""
+
+
+INVALID = _Invalid()
+
+
+class Shaper:
+    def __init__(self, errors: list[dict[str, Any]], known_error_paths: set[tuple[Any, ...]]) -> None:
+        self.errors = errors
+        self.known = known_error_paths
+        self.path: list[str | int] = []
+
+    def root(self, shape: ShapeNode, data: dict[str, Any] | None) -> dict[str, Any] | None:
+        if data is None:
+            return None
+        result = self.object(shape, data)
+        return None if result is INVALID else result  # type: ignore[return-value]
+
+    def object(self, shape: ShapeNode, data: dict[str, Any]) -> dict[str, Any] | _Invalid:
+        typename = data.get("__typename") if shape.abstract else shape.type_name
+        fields = shape.fields_for(typename)
+        result: dict[str, Any] = {}
+        path = self.path
+        for field in fields:
+            key = field.response_key
+            if field.kind == TYPENAME:
+                result[key] = typename if typename is not None else shape.type_name
+                continue
+            path.append(key)
+            value = self.complete(field, data.get(key), 0)
+            path.pop()
+            if value is INVALID:
+                return INVALID
+            result[key] = value
+        return result
+
+    def complete(self, field: ShapeField, value: Any, depth: int) -> Any:
+        wrappers = field.wrappers
+        non_null = depth < len(wrappers) and wrappers[depth] == NON_NULL
+        if non_null:
+            depth += 1
+        if value is None:
+            if non_null:
+                self.null_error(field)
+                return INVALID
+            return None
+        if depth < len(wrappers) and wrappers[depth] == LIST:
+            if not isinstance(value, list):
+                return self.invalid_value(field, non_null, "a list")
+            items: list[Any] = []
+            path = self.path
+            for index, item in enumerate(value):
+                path.append(index)
+                completed = self.complete(field, item, depth + 1)
+                path.pop()
+                if completed is INVALID:
+                    return INVALID if non_null else None
+                items.append(completed)
+            return items
+        kind = field.kind
+        if kind == COMPOSITE:
+            if not isinstance(value, dict):
+                return self.invalid_value(field, non_null, "an object")
+            assert field.child is not None
+            shaped = self.object(field.child, value)
+            if shaped is INVALID:
+                return INVALID if non_null else None
+            return shaped
+        if kind == ENUM and field.enum_values is not None and value not in field.enum_values:
+            return self.invalid_value(field, non_null, "a value of the enum", report=True)
+        return value
+
+    def null_error(self, field: ShapeField) -> None:
+        path = tuple(self.path)
+        # a subgraph or fetch error already explains this null: don't add a second one
+        for known in self.known:
+            if path[: len(known)] == known or known[: len(path)] == path:
+                return
+        if not self.known and self.errors:
+            return
+        self.errors.append(
+            {
+                "message": f"Cannot return null for non-nullable field {field.parent_type}.{field.name}.",
+                "path": list(path),
+            }
+        )
+
+    def invalid_value(self, field: ShapeField, non_null: bool, expected: str, report: bool = True) -> Any:
+        if report:
+            self.errors.append(
+                {
+                    "message": f"Invalid value for {field.parent_type}.{field.name}: expected {expected}.",
+                    "path": list(self.path),
+                }
+            )
+        return INVALID if non_null else None

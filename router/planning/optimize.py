@@ -1,0 +1,78 @@
+"""Optimisation passes over planned steps: fewer fetches, same answers.
+
+Runs after the walk, on the step graph only: sibling entity steps that target the same
+subgraph at the same path are merged whenever neither waits (directly or not) for the
+other, and dependency lists are reduced to their direct edges.
+"""
+
+from __future__ import annotations
+
+from router.planning.steps import Step
+
+
+def ancestors(step: Step, memo: dict[int, set[int]]) -> set[int]:
+    found = memo.get(step.id)
+    if found is not None:
+        return found
+    result: set[int] = set()
+    memo[step.id] = result  # cycle guard; the step graph is acyclic by construction
+    for dep in step.depends:
+        result.add(dep.id)
+        result |= ancestors(dep, memo)
+    return result
+
+
+def merge_siblings(steps: list[Step]) -> list[Step]:
+    """Merge entity steps with the same subgraph, path and mutation group when no cycle results."""
+    changed = True
+    while changed:
+        changed = False
+        memo: dict[int, set[int]] = {}
+        groups: dict[tuple[str, tuple[str, ...], int], list[Step]] = {}
+        for step in steps:
+            if step.is_entity and not step.removed:
+                groups.setdefault((step.subgraph, step.path, step.group), []).append(step)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            keep = members[0]
+            for other in members[1:]:
+                if other.id in ancestors(keep, memo) or keep.id in ancestors(other, memo):
+                    continue
+                _absorb(keep, other, steps)
+                changed = True
+                break
+            if changed:
+                break
+    return [s for s in steps if not s.removed]
+
+
+def _absorb(keep: Step, other: Step, steps: list[Step]) -> None:
+    keep.selection.merge(other.selection)
+    for type_name, entity_input in other.inputs.items():
+        mine = keep.inputs.get(type_name)
+        if mine is None:
+            keep.inputs[type_name] = entity_input
+        else:
+            mine.extend(entity_input.fields)
+    keep.depends |= {d for d in other.depends if d is not keep}
+    other.removed = True
+    for step in steps:
+        if other in step.depends:
+            step.depends.discard(other)
+            if step is not keep:
+                step.depends.add(keep)
+
+
+def reduce_dependencies(steps: list[Step]) -> dict[int, tuple[int, ...]]:
+    """Direct dependencies only: drop an edge already implied through another one."""
+    memo: dict[int, set[int]] = {}
+    reduced: dict[int, tuple[int, ...]] = {}
+    for step in steps:
+        direct = {d.id for d in step.depends if not d.removed and d is not step}
+        implied: set[int] = set()
+        for dep in step.depends:
+            if dep.id in direct:
+                implied |= ancestors(dep, memo)
+        reduced[step.id] = tuple(sorted(direct - implied))
+    return reduced

@@ -1,0 +1,62 @@
+"""The finished query plan: immutable, everything per-operation precomputed for the executor.
+
+The executor runs fetches as a dependency graph (each fetch starts as soon as the fetches
+it reads from are done), which is at least as concurrent as Apollo's sequence/parallel
+tree; ``describe`` prints that tree shape for humans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from router.planning.shape import ShapeNode
+from router.planning.steps import InputField
+
+
+@dataclass(frozen=True, slots=True)
+class EntityInputSpec:
+    sent_type: str
+    fields: tuple[InputField, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchNode:
+    id: int
+    subgraph: str
+    operation: str  # the GraphQL document sent to the subgraph
+    operation_kind: str
+    variable_names: tuple[str, ...]
+    is_entity: bool
+    path: tuple[str, ...]  # merge path; "@" = each list item
+    inputs: dict[str, EntityInputSpec] = field(default_factory=dict)  # by object __typename
+    depends_on: tuple[int, ...] = ()
+    representations_variable: str = "representations"
+    selection_text: str = ""  # the selection alone, for printing
+    requires_text: str = ""  # the representation shape, for printing
+
+
+@dataclass(frozen=True, slots=True)
+class LocalNode:
+    """Root fields the router answers itself: introspection and root ``__typename``."""
+
+    operation: str
+    variable_names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    operation_kind: str
+    operation_name: str | None
+    fetches: tuple[FetchNode, ...]
+    shape: ShapeNode
+    local: LocalNode | None = None
+    dependents: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def roots(self) -> tuple[FetchNode, ...]:
+        return tuple(f for f in self.fetches if not f.depends_on)
+
+    def describe(self) -> str:
+        from router.planning.printer import print_plan
+
+        return print_plan(self)

@@ -1,0 +1,120 @@
+"""The response shape of an operation, compiled once per plan.
+
+The executor merges subgraph answers into one tree that also holds helper fields (keys,
+required fields, ``__typename``). The final response is produced by walking this shape:
+only client fields, in the client's order, with nullability per the schema. Compiling it
+at plan time keeps the per-request walk to dictionary lookups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLUnionType,
+)
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
+
+from router.planning.operation import Field, Selection
+
+NON_NULL = "!"
+LIST = "[]"
+
+LEAF = 0
+TYPENAME = 1
+COMPOSITE = 2
+ENUM = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeField:
+    response_key: str
+    name: str
+    wrappers: tuple[str, ...]  # outermost first: "!" non-null, "[]" list
+    kind: int
+    child: "ShapeNode | None" = None
+    enum_values: frozenset[str] | None = None
+    parent_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeNode:
+    type_name: str
+    abstract: bool
+    by_type: dict[str, tuple[ShapeField, ...]]
+    default: tuple[ShapeField, ...] | None
+
+    def fields_for(self, type_name: str | None) -> tuple[ShapeField, ...]:
+        if type_name is not None:
+            found = self.by_type.get(type_name)
+            if found is not None:
+                return found
+        if self.default is not None:
+            return self.default
+        if len(self.by_type) == 1:
+            return next(iter(self.by_type.values()))
+        return ()
+
+
+def _wrappers(graphql_type: GraphQLOutputType) -> tuple[tuple[str, ...], GraphQLOutputType]:
+    tokens: list[str] = []
+    current = graphql_type
+    while True:
+        if isinstance(current, GraphQLNonNull):
+            tokens.append(NON_NULL)
+            current = current.of_type
+        elif isinstance(current, GraphQLList):
+            tokens.append(LIST)
+            current = current.of_type
+        else:
+            return tuple(tokens), current
+
+
+class ShapeCompiler:
+    def __init__(self, schema: GraphQLSchema, api_schema: GraphQLSchema) -> None:
+        self.schema = schema
+        self.api_schema = api_schema
+        self._memo: dict[int, ShapeNode] = {}
+
+    def node(self, selection: Selection) -> ShapeNode:
+        found = self._memo.get(id(selection))
+        if found is not None:
+            return found
+        parent = self.schema.type_map[selection.parent]
+        abstract = isinstance(parent, (GraphQLInterfaceType, GraphQLUnionType))
+        by_type = {name: self.fields(name, fields) for name, fields in selection.by_type}
+        default = self.fields(selection.parent, selection.common) if selection.common is not None else None
+        node = ShapeNode(selection.parent, abstract, by_type, default)
+        self._memo[id(selection)] = node
+        return node
+
+    def fields(self, type_name: str, fields: tuple[Field, ...]) -> tuple[ShapeField, ...]:
+        graphql_type = self.schema.type_map[type_name]
+        assert isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType))
+        shaped: list[ShapeField] = []
+        for field in fields:
+            if field.name == "__typename":
+                shaped.append(ShapeField(field.response_key, "__typename", (NON_NULL,), TYPENAME, parent_type=type_name))
+                continue
+            definition = graphql_type.fields.get(field.name)
+            if definition is None:
+                definition = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}[field.name]
+            wrappers, named = _wrappers(definition.type)
+            if field.selection is not None:
+                shaped.append(
+                    ShapeField(field.response_key, field.name, wrappers, COMPOSITE, self.node(field.selection), parent_type=type_name)
+                )
+            elif isinstance(named, GraphQLEnumType):
+                api_enum = self.api_schema.type_map.get(named.name)
+                values = frozenset(api_enum.values) if isinstance(api_enum, GraphQLEnumType) else frozenset(named.values)
+                shaped.append(ShapeField(field.response_key, field.name, wrappers, ENUM, enum_values=values, parent_type=type_name))
+            else:
+                shaped.append(ShapeField(field.response_key, field.name, wrappers, LEAF, parent_type=type_name))
+        return tuple(shaped)

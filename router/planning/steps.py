@@ -1,0 +1,162 @@
+"""Fetch steps while they are being planned: mutable builders, frozen into plan nodes later.
+
+A step is one request to one subgraph: a root operation, or an ``_entities`` call at a
+response path. Its selection grows as the planner assigns fields to it; its inputs say
+how to build a representation from each object found at the path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from router.planning.operation import Field
+
+
+@dataclass(eq=False)
+class FieldBuilder:
+    response_key: str
+    name: str
+    arguments: str = ""
+    directives: str = ""
+    variables: tuple[str, ...] = ()
+    child: "SelectionBuilder | None" = None
+
+
+@dataclass(eq=False)
+class SelectionBuilder:
+    """Fields selected on one type, plus inline fragments for the runtime types below it."""
+
+    fields: dict[str, FieldBuilder] = field(default_factory=dict)
+    fragments: dict[str, "SelectionBuilder"] = field(default_factory=dict)
+
+    def add(self, source: Field, composite: bool) -> FieldBuilder:
+        existing = self.fields.get(source.response_key)
+        if existing is not None:
+            if existing.name != source.name or existing.arguments != source.arguments:
+                raise AssertionError(
+                    f"response key {source.response_key!r} used for two different fields in one fetch"
+                )
+            if composite and existing.child is None:
+                existing.child = SelectionBuilder()
+            return existing
+        built = FieldBuilder(
+            source.response_key,
+            source.name,
+            source.arguments,
+            source.directives,
+            source.variables,
+            SelectionBuilder() if composite else None,
+        )
+        self.fields[source.response_key] = built
+        return built
+
+    def add_typename(self) -> None:
+        if "__typename" not in self.fields:
+            self.fields["__typename"] = FieldBuilder("__typename", "__typename")
+
+    def fragment(self, type_name: str) -> "SelectionBuilder":
+        found = self.fragments.get(type_name)
+        if found is None:
+            found = self.fragments[type_name] = SelectionBuilder()
+        return found
+
+    def merge(self, other: "SelectionBuilder") -> None:
+        for key, incoming in other.fields.items():
+            existing = self.fields.get(key)
+            if existing is None:
+                self.fields[key] = incoming
+            elif incoming.child is not None:
+                if existing.child is None:
+                    existing.child = incoming.child
+                else:
+                    existing.child.merge(incoming.child)
+        for type_name, incoming_fragment in other.fragments.items():
+            self.fragment(type_name).merge(incoming_fragment)
+
+    def variables(self) -> dict[str, None]:
+        found: dict[str, None] = {}
+        for built in self.fields.values():
+            for name in built.variables:
+                found[name] = None
+            if built.child is not None:
+                found.update(built.child.variables())
+        for fragment in self.fragments.values():
+            found.update(fragment.variables())
+        return found
+
+    def render(self) -> str:
+        parts: list[str] = []
+        for built in self.fields.values():
+            text = built.name if built.response_key == built.name else f"{built.response_key}: {built.name}"
+            text += built.arguments
+            if built.directives:
+                text += " " + built.directives
+            if built.child is not None:
+                inner = built.child.render()
+                text += " { " + (inner or "__typename") + " }"
+            parts.append(text)
+        for type_name, fragment in self.fragments.items():
+            inner = fragment.render()
+            if inner:
+                parts.append(f"... on {type_name} {{ {inner} }}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class InputField:
+    """One field of a representation: read ``source_key`` from the object, send it as ``name``."""
+
+    name: str
+    source_key: str
+    child: "InputShape | None" = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputShape:
+    """The fields to copy from an object (per concrete type when the object is abstract)."""
+
+    by_type: tuple[tuple[str, tuple[InputField, ...]], ...]
+    default: tuple[InputField, ...] | None = None
+
+    def fields_for(self, type_name: str | None) -> tuple[InputField, ...] | None:
+        if type_name is not None:
+            for name, fields in self.by_type:
+                if name == type_name:
+                    return fields
+        return self.default
+
+
+@dataclass(eq=False)
+class EntityInput:
+    """How objects of one concrete type become representations for a step."""
+
+    sent_type: str
+    fields: list[InputField] = field(default_factory=list)
+
+    def extend(self, more: list[InputField]) -> None:
+        known = {f.name for f in self.fields}
+        for item in more:
+            if item.name not in known:
+                self.fields.append(item)
+                known.add(item.name)
+
+
+@dataclass(eq=False)
+class Step:
+    id: int
+    subgraph: str
+    operation_kind: str  # "query" | "mutation"
+    path: tuple[str, ...]  # where results merge; "@" stands for every list item
+    is_entity: bool
+    selection: SelectionBuilder = field(default_factory=SelectionBuilder)
+    inputs: dict[str, EntityInput] = field(default_factory=dict)  # by the object's __typename
+    depends: set["Step"] = field(default_factory=set)
+    parent: "Step | None" = None
+    group: int = 0  # mutation field index: later groups wait for earlier ones
+    removed: bool = False
+
+    def __hash__(self) -> int:
+        return self.id
+
+    def label(self) -> str:
+        return f"#{self.id} {self.subgraph}"
