@@ -7,6 +7,7 @@ fields it touches or the first problem found (Apollo also stops at the first).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from graphql import GraphQLSyntaxError, parse
@@ -44,11 +45,13 @@ class ResolvedFieldSet:
     selections: list[Selection]
     # (type name, field) for every field selected, in selection order
     fields: list[tuple[str, Field]] = field(default_factory=list)
+    on_field: "Callable[[str, Field], None] | None" = None
 
 
 def parse_field_set(text: str) -> list[gast.SelectionNode]:
     try:
-        doc = parse("{" + text + "}", no_location=True)
+        source = text if text.strip().startswith("{") else "{" + text + "}"
+        doc = parse(source, no_location=True)
     except GraphQLSyntaxError as exc:
         raise FieldSetError(exc.message) from exc
     if len(doc.definitions) != 1 or not isinstance(doc.definitions[0], gast.OperationDefinitionNode):
@@ -63,10 +66,11 @@ def resolve_field_set(
     *,
     allow_aliases: bool = False,
     validate: bool = True,
+    on_field: "Callable[[str, Field], None] | None" = None,
 ) -> ResolvedFieldSet:
     """Resolve ``text`` on type ``parent``. With ``validate=False`` unknown parts are
     skipped instead of raising (used to collect fields of possibly-invalid sets)."""
-    result = ResolvedFieldSet(selections=[])
+    result = ResolvedFieldSet(selections=[], on_field=on_field)
     try:
         nodes = parse_field_set(text)
     except FieldSetError:
@@ -153,6 +157,8 @@ def _resolve_field(
                     f'Missing mandatory value for argument "{arg.name}" of field "{parent_name}.{name}" in selection "{name}"'
                 )
     out.fields.append((parent_name, f))
+    if out.on_field is not None:
+        out.on_field(parent_name, f)
     target_name = base_name(f.type)
     target = schema.types.get(target_name)
     subs: list[Selection] | None = None

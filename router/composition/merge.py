@@ -116,6 +116,8 @@ class MergeResult:
     join_version: specs.Version = (0, 5)
     graph_names: dict[str, str] = dc_field(default_factory=dict)
     subgraphs: list[Subgraph] = dc_field(default_factory=list)
+    overridden: set[tuple[str, str, int]] = dc_field(default_factory=set)
+    spec_directives: dict[str, tuple[str, str]] = dc_field(default_factory=dict)
 
 
 @dataclass
@@ -149,6 +151,8 @@ class Merger:
         self.composed: dict[str, set[str]] = {}  # subgraph -> composed directive names
         self.composed_defs: dict[str, DirectiveDef] = {}  # supergraph name -> definition
         self.removed: set[int] = set()  # ids of merged elements removed after recording
+        # (type, field, subgraph index) no longer resolved there because of @override
+        self.overridden: set[tuple[str, str, int]] = set()
 
     # ================================================================ setup
 
@@ -253,6 +257,8 @@ class Merger:
             join_version=self.join_version,
             graph_names=self.graph_names,
             subgraphs=self.subgraphs,
+            overridden=self.overridden,
+            spec_directives=self.merged_spec_directives,
         )
 
     # ================================================================ specs and @link
@@ -667,6 +673,9 @@ class Merger:
             if is_value_type:
                 self._hint_on_inconsistent_value_type_field(sources, dest, dest_field)
             ctx = self._validate_override(field_sources, dest, dest_field)
+            for idx in ctx.used_overridden | ctx.unused_overridden:
+                if idx not in ctx.labels:
+                    self.overridden.add((dest.name, dest_field.name, idx))
             if is_subscription:
                 self._validate_subscription_field(field_sources)
             self._merge_field(field_sources, dest, dest_field, ctx)

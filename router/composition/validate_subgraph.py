@@ -46,7 +46,20 @@ class _SubgraphValidator:
     def err(self, code: str, message: str, element: str | None = None) -> None:
         self.errors.append(CompositionError(code, f"[{self.sg.name}] {message}", [self.sg.name], element))
 
+    def abort(self, code: str, message: str, element: str | None = None) -> None:
+        # Apollo throws for these, which discards everything else found in the subgraph.
+        self.errors = []
+        self.err(code, message, element)
+        raise _Abort()
+
     def run(self) -> list[CompositionError]:
+        try:
+            self._run()
+        except _Abort:
+            pass
+        return self.errors
+
+    def _run(self) -> None:
         self.validate_keys()
         self.validate_requires()
         self.validate_provides()
@@ -58,7 +71,7 @@ class _SubgraphValidator:
         self.validate_shareable_usage()
         self.validate_cost()
         self.validate_auth_not_on_interfaces()
-        return self.errors
+
 
     # ------------------------------------------------------------ field sets
 
@@ -74,8 +87,17 @@ class _SubgraphValidator:
         return node.value
 
     def _resolve(self, spec: str, d: Directive, parent: str, text: str, target_desc: str, key: bool = False):
+        def check_key_field(type_name: str, f: Field) -> None:
+            target = self.schema.types.get(base_name(f.type))
+            if target is not None and target.kind in ("UNION", "INTERFACE"):
+                kind = "Union" if target.kind == "UNION" else "Interface"
+                raise _KeyTypeError(f'field "{type_name}.{f.name}" is a {kind} type which is not allowed in @key')
+
         try:
-            resolved = resolve_field_set(self.schema, parent, text)
+            resolved = resolve_field_set(self.schema, parent, text, on_field=check_key_field if key else None)
+        except _KeyTypeError as exc:
+            self.err("KEY_FIELDS_SELECT_INVALID_TYPE", f"On {target_desc}, for {print_directive(d)}: {exc}", target_desc)
+            return None
         except FieldSetError as exc:
             msg = str(exc).strip()
             if msg.startswith("Cannot query field"):
@@ -178,20 +200,6 @@ class _SubgraphValidator:
                 resolved = self._resolve("key", d, t.name, text, desc, key=True)
                 if resolved is None:
                     continue
-                bad = False
-                for type_name, f in resolved.fields:
-                    target = self.schema.types.get(base_name(f.type))
-                    if target is not None and target.kind in ("UNION", "INTERFACE"):
-                        kind = "Union" if target.kind == "UNION" else "Interface"
-                        self.err(
-                            "KEY_FIELDS_SELECT_INVALID_TYPE",
-                            f'On {desc}, for {print_directive(d)}: field "{type_name}.{f.name}" is a {kind} type which is not allowed in @key',
-                            f"{type_name}.{f.name}",
-                        )
-                        bad = True
-                        break
-                if bad:
-                    continue
                 self._check_selections(
                     "key", d, resolved.selections, desc,
                     has_external_in_parents=False, allow_non_external_leaves=True, allow_args=False,
@@ -235,20 +243,18 @@ class _SubgraphValidator:
                             f"{t.name}.{f.name}",
                         )
                     if self.sg.is_external(t.name, f):
-                        self.err(
+                        self.abort(
                             "EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE",
                             f'Cannot have both @provides and @external on field "{t.name}.{f.name}"',
                             f"{t.name}.{f.name}",
                         )
-                        continue
                     target = self.schema.types.get(base_name(f.type))
                     if target is None or not target.is_composite:
-                        self.err(
+                        self.abort(
                             "PROVIDES_ON_NON_OBJECT_FIELD",
                             f'Invalid @provides directive on field "{t.name}.{f.name}": field has type "{f.type}" which is not a Composite Type',
                             f"{t.name}.{f.name}",
                         )
-                        continue
                     text = self._field_set_text("provides", d, desc)
                     if text is None:
                         continue
@@ -544,6 +550,14 @@ class _SubgraphValidator:
                                 f'Invalid use of @{d.name} on field "{t.name}.{f.name}": @{d.name} cannot be applied on interfaces, interface fields and interface objects',
                                 f"{t.name}.{f.name}",
                             )
+
+
+class _Abort(Exception):
+    pass
+
+
+class _KeyTypeError(FieldSetError):
+    pass
 
 
 __all__ = ["validate_subgraph", "parse_context", "FragmentSelection"]
