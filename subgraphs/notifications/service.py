@@ -257,12 +257,18 @@ async def send_promotion(database: Database, *, content: str, sent_by: str, idem
                 literal(False),
                 literal(promotion.id),
             ).where(RecipientRow.promotions.is_(True), RecipientRow.preferences_version > UNKNOWN_VERSION)
-            result = await session.execute(
-                insert(NotificationRow).from_select(
+            await session.execute(
+                insert(NotificationRow.__table__).from_select(
                     ["user_id", "type", "content", "sent_at", "read", "promotion_id"], recipients
                 )
             )
-            promotion.recipients = int(result.rowcount or 0)
+            # Counted, not taken from rowcount: drivers disagree on it for INSERT ... SELECT.
+            promotion.recipients = int(
+                await session.scalar(
+                    select(func.count()).select_from(NotificationRow).where(NotificationRow.promotion_id == promotion.id)
+                )
+                or 0
+            )
     except IntegrityError:
         # The same idempotency key was sent concurrently; that send won.
         if idempotency_key is not None and (existing := await _promotion_by_key(database, idempotency_key)):

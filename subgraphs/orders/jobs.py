@@ -28,6 +28,6 @@ def status_job(runtime: ServiceRuntime) -> Job:
     async def advance() -> None:
         moved = await service.advance_orders(runtime.database, min_age=min_age)
         if moved:
-            log.info("order statuses advanced", extra={"orders": moved})
+            log.debug("order statuses advanced", extra={"orders": moved})
 
     return Job(name="advance-order-status", interval_seconds=interval, run=advance)

@@ -35,6 +35,6 @@ def refresh_job(runtime: ServiceRuntime) -> Job:
     async def refresh() -> None:
         created = await service.refresh_active_users(runtime.database, limit=config.per_refresh)
         if created:
-            log.info("recommendations refreshed", extra={"created": created})
+            log.debug("recommendations refreshed", extra={"recommendations": created})
 
     return Job(name="refresh-recommendations", interval_seconds=config.interval_seconds, run=refresh)
