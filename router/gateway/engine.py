@@ -7,6 +7,7 @@ core free of any HTTP or auth knowledge.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -20,7 +21,9 @@ class Engine(Protocol):
     api_schema: GraphQLSchema
     authorization: AuthorizationRules
 
-    def plan(self, cache_key: str, document: DocumentNode, operation_name: str | None) -> Any: ...
+    def plan(
+        self, cache_key: str, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]
+    ) -> Any: ...
 
     async def execute(
         self,
@@ -74,7 +77,7 @@ class FederatedEngine:
         self.supergraph = supergraph
         self.api_schema: GraphQLSchema = supergraph.api_schema
         self.authorization = AuthorizationRules.from_supergraph(supergraph, self.api_schema)
-        self._planner = QueryPlanner(supergraph)
+        self._planner = QueryPlanner(supergraph, cache_size=config.document_cache_size)
         self._executor = Executor(
             supergraph,
             {
@@ -83,9 +86,27 @@ class FederatedEngine:
                 "mask_subgraph_errors": config.mask_subgraph_errors,
             },
         )
+        self._shapes: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._shape_cache_size = config.document_cache_size
 
-    def plan(self, cache_key: str, document: DocumentNode, operation_name: str | None) -> Any:
-        return self._planner.plan_cached(cache_key, document, operation_name)
+    def plan(
+        self, cache_key: str, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]
+    ) -> Any:
+        return self._planner.plan_cached(cache_key, document, operation_name, variables)
+
+    def _shape(self, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]) -> Any:
+        """The client's response shape, cached like plans (it depends on @skip/@include values only)."""
+        from router.planning.normalize import condition_variables
+
+        conditions = tuple(bool(variables.get(name)) for name in condition_variables(document, operation_name))
+        key = (id(document), operation_name, conditions)
+        shape = self._shapes.get(key)
+        if shape is None or shape[0] is not document:
+            shape = (document, self._planner.shape(document, operation_name, variables))
+            self._shapes[key] = shape
+            if len(self._shapes) > self._shape_cache_size:
+                self._shapes.popitem(last=False)
+        return shape[1]
 
     async def execute(
         self,
@@ -96,10 +117,8 @@ class FederatedEngine:
         shape_document: DocumentNode | None,
         operation_name: str | None,
     ) -> dict[str, Any]:
-        shape = None
-        if shape_document is not None:
-            shape = shape_document
-        return await self._executor.execute(plan, dict(variables), headers=headers, shape_operation=shape)
+        shape = None if shape_document is None else self._shape(shape_document, operation_name, variables)
+        return await self._executor.execute(plan, variables, headers=headers, shape_operation=shape)
 
     async def aclose(self) -> None:
         await self._executor.aclose()

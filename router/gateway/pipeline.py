@@ -139,11 +139,16 @@ class Gateway:
                     log.info("authorization removed fields", extra={"paths": ["/".join(p) for p in removed]})
         operation_name = prepared.operation_name
         try:
-            plan = self.engine.plan(plan_key, document, operation_name)
-        except Exception:
-            log.exception("query planning failed")
+            plan = self.engine.plan(plan_key, document, operation_name, variables)
+        except Exception as error:
+            message = getattr(error, "message", None) if type(error).__name__ == "PlanningError" else None
+            log.error("query planning failed", exc_info=message is None, extra={"operation": operation_name})
             raise RequestError.single(
-                "The router could not plan this operation.", "QUERY_PLANNING_FAILED", status=500, graphql_error=False
+                f"The router could not plan this operation: {message}" if message else
+                "The router could not plan this operation.",
+                "QUERY_PLANNING_FAILED",
+                status=500,
+                graphql_error=False,
             ) from None
         try:
             async with asyncio.timeout(self.config.request_timeout):

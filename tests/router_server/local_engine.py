@@ -61,7 +61,9 @@ class LocalEngine:
         self.executed: list[dict[str, Any]] = []
         self.closed = False
 
-    def plan(self, cache_key: str, document: DocumentNode, operation_name: str | None) -> Any:
+    def plan(
+        self, cache_key: str, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]
+    ) -> Any:
         self.plan_calls.append(cache_key)
         return (document, operation_name)
 
