@@ -22,6 +22,7 @@ from graphql import GraphQLInterfaceType, GraphQLUnionType, execute, parse
 
 from router.execution.merge import deep_merge, object_paths, objects_at, representations
 from router.execution.shaping import Shaper
+from router.planning.aliases import apply_renames
 from router.planning.plan import FetchNode, LocalNode, QueryPlan
 from router.planning.shape import ShapeNode
 from router.supergraph.model import Supergraph
@@ -224,6 +225,8 @@ class _Run:
     async def root_fetch(self, fetch: FetchNode) -> None:
         payload = await self.executor.post(fetch, self.variables_for(fetch), self.headers)
         data = payload.get("data")
+        if fetch.renames is not None and data is not None:
+            apply_renames(data, fetch.renames)
         if isinstance(data, dict) and self.data is not None:
             deep_merge(self.data, data, self.executor._abstract)
         for error in payload.get("errors") or ():
@@ -241,6 +244,8 @@ class _Run:
         payload = await self.executor.post(fetch, variables, self.headers)
         data = payload.get("data")
         entities = data.get("_entities") if isinstance(data, dict) else None
+        if fetch.renames is not None and entities is not None:
+            apply_renames(entities, fetch.renames)
         abstract = self.executor._abstract
         if isinstance(entities, list):
             for entity, targets in zip(entities, sources):

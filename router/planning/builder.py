@@ -22,7 +22,8 @@ from router.planning.operation import Field, NormalizedOperation, Selection
 from router.planning.steps import EntityInput, FieldBuilder, InputField, InputShape, SelectionBuilder, Step
 from router.supergraph.model import FieldPlacement
 
-INF = 1_000_000
+INF = 1 << 40
+JUMP = 1000  # one more fetch; each field moved through a jump adds 1 (less data in later fetches)
 MAX_DEPTH = 6
 TYPENAME = Field("__typename", "__typename")
 LOCAL_ROOT_FIELDS = frozenset({"__typename", "__schema", "__type"})
@@ -39,6 +40,20 @@ class Position:
     sub_type: str  # the same type as ``step.subgraph`` names it
     provided: Provided
     client: tuple[Field, ...]  # every field selected here, to keep helper aliases clear of them
+    anchor: "Anchor" = None  # nearest entity above (or at) this position, and the fields since
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Plan the same field several times, each part with some of its subfields, by its own route."""
+
+    parts: tuple[Field, ...]
+
+
+Decision = EntityOption | Split | None
+# (entity type, ((type, field), ...) walked from it): another subgraph that resolves the
+# same walk from the same entity could equally have produced the objects here.
+Anchor = tuple[str, tuple[tuple[str, str], ...]] | None
 
 
 class RequirementFields:
@@ -78,7 +93,9 @@ class StepPlanner:
         self.requirements = requirements
         self.steps: list[Step] = []
         self._entity_steps: dict[tuple[int, str, tuple[str, ...], frozenset[int]], Step] = {}
-        self._cost_memo: dict[tuple[object, ...], tuple[int, EntityOption | None]] = {}
+        self._cost_memo: dict[tuple[object, ...], tuple[int, Decision]] = {}
+        self._keepalive: list[object] = []
+        self._sizes: dict[int, int] = {}
         self.group = 0
         self.local_fields: list[Field] = []
 
@@ -103,12 +120,13 @@ class StepPlanner:
 
     def field_cost(
         self, subgraph: str, sub_type: str, type_name: str, field: Field, provided: Provided, depth: int
-    ) -> tuple[int, EntityOption | None]:
+    ) -> tuple[int, "Decision"]:
         """(extra fetches needed, jump to take or None to stay) for one field at one position."""
         memo_key = (subgraph, sub_type, type_name, id(field), tuple(id(p) for p in provided), depth)
         found = self._cost_memo.get(memo_key)
         if found is not None:
             return found
+        self._keepalive.append(field)  # ids in memo keys must not be reused by new objects
         self._cost_memo[memo_key] = (INF, None)  # cycle guard
         result = self._field_cost(subgraph, sub_type, type_name, field, provided, depth)
         self._cost_memo[memo_key] = result
@@ -116,15 +134,17 @@ class StepPlanner:
 
     def _field_cost(
         self, subgraph: str, sub_type: str, type_name: str, field: Field, provided: Provided, depth: int
-    ) -> tuple[int, EntityOption | None]:
+    ) -> tuple[int, "Decision"]:
         if field.name == "__typename":
             return 0, None
         local = self.graph.local(subgraph, sub_type, field.name, provided)
+        best: tuple[int, Decision] = (INF, None)
         if local is not None and local.requires is None:
-            return self.child_cost(subgraph, sub_type, type_name, field, local, provided, depth), None
+            best = (self.child_cost(subgraph, sub_type, type_name, field, local, provided, depth), None)
+            if best[0] == 0:
+                return best
         if depth >= MAX_DEPTH:
-            return INF, None
-        best: tuple[int, EntityOption | None] = (INF, None)
+            return best
         for option in self.graph.entity_options(type_name):
             if option.subgraph == subgraph and (local is None or local.requires is None):
                 continue
@@ -136,10 +156,86 @@ class StepPlanner:
             if requirement_cost >= INF:
                 continue
             child = self.child_cost(option.subgraph, option.sent_type, type_name, field, target, (), depth + 1)
-            total = 1 + requirement_cost + child
+            total = JUMP + self.size(field) + requirement_cost + child
             if total < best[0]:
                 best = (total, option)
+        if best[0] >= INF:
+            split = self.split(subgraph, sub_type, type_name, field, provided, depth)
+            if split is not None:
+                best = split
         return best
+
+    def split(
+        self, subgraph: str, sub_type: str, type_name: str, field: Field, provided: Provided, depth: int
+    ) -> tuple[int, "Decision"] | None:
+        """Resolve an object field's subfields through several routes (here and/or jumps).
+
+        Needed when no single subgraph can resolve the whole selection below a value type:
+        each subgraph that has the field (reached through the parent entity) serves the
+        subfields it can, and the answers merge into the same object.
+        """
+        if field.selection is None:
+            return None
+        child = self.graph.named_type(type_name, field.name)
+        if child is None or self.graph.is_abstract(child):
+            return None
+        routes: list[tuple[str, Provided]] = []
+        local = self.graph.local(subgraph, sub_type, field.name, provided)
+        if local is not None and local.requires is None:
+            routes.append((subgraph, self.graph.provided_child(provided, sub_type, field.name, local)))
+        for option in self.graph.entity_options(type_name):
+            if option.subgraph == subgraph or any(r[0] == option.subgraph for r in routes):
+                continue
+            target = self.graph.field_in_option(option, field.name)
+            if target is None:
+                continue
+            needed = self.requirement_fields(type_name, option, target)
+            if self.fields_cost(subgraph, sub_type, type_name, needed, provided, depth + 1) >= INF:
+                continue
+            routes.append((option.subgraph, self.graph.provided_child((), option.sent_type, field.name, target)))
+        if len(routes) < 2:
+            return None
+        remaining = list(field.selection.fields_for(child))
+        parts: list[Field] = []
+        while remaining:
+            best: list[Field] = []
+            for route_subgraph, route_provided in routes:
+                covered = [
+                    sub
+                    for sub in remaining
+                    if self.field_cost(route_subgraph, child, child, sub, route_provided, depth + 1)[0] < INF
+                ]
+                if len(covered) > len(best):
+                    best = covered
+            if not best:
+                return None
+            parts.append(self._restricted(field, child, tuple(best)))
+            remaining = [sub for sub in remaining if sub not in best]
+        if len(parts) < 2:
+            return None
+        total = 0
+        for part in parts:
+            cost, _ = self.field_cost(subgraph, sub_type, type_name, part, provided, depth)
+            if cost >= INF:
+                return None
+            total += cost
+        return total, Split(tuple(parts))
+
+    def _restricted(self, field: Field, child: str, fields: tuple[Field, ...]) -> Field:
+        restricted = replace(field, selection=Selection(child, ((child, fields),), fields))
+        self._keepalive.append(restricted)
+        return restricted
+
+    def size(self, field: Field) -> int:
+        """Fields in the subtree below (and including) ``field``."""
+        if field.selection is None:
+            return 1
+        found = self._sizes.get(id(field))
+        if found is None:
+            self._keepalive.append(field)
+            found = 1 + sum(self.size(sub) for _, subs in field.selection.by_type for sub in subs)
+            self._sizes[id(field)] = found
+        return found
 
     def fields_cost(
         self, subgraph: str, sub_type: str, type_name: str, fields: tuple[Field, ...], provided: Provided, depth: int
@@ -150,11 +246,11 @@ class StepPlanner:
             cost, option = self.field_cost(subgraph, sub_type, type_name, field, provided, depth)
             if cost >= INF:
                 return INF
-            if option is not None:
-                cost -= 1
+            if isinstance(option, EntityOption):
+                cost -= JUMP
                 jumps.add(option.subgraph)
             total += cost
-        return total + len(jumps)
+        return total + JUMP * len(jumps)
 
     def child_cost(
         self,
@@ -177,7 +273,7 @@ class StepPlanner:
             if self.graph.is_interface_object(subgraph, child):
                 if self._uniform(selection):
                     return self.fields_cost(subgraph, child, child, selection.common or (), provided_child, depth)
-                return 1
+                return JUMP
             total = 0
             for concrete in self.supergraph.possible_types_in(subgraph, child):
                 cost = self.fields_cost(subgraph, concrete, concrete, selection.fields_for(concrete), provided_child, depth)
@@ -187,9 +283,13 @@ class StepPlanner:
             return total
         return self.fields_cost(subgraph, child, child, selection.fields_for(child), provided_child, depth)
 
-    @staticmethod
-    def _uniform(selection: Selection) -> bool:
-        return selection.common is not None and all(f.name != "__typename" for f in selection.common)
+    def _uniform(self, selection: Selection) -> bool:
+        """Whether an @interfaceObject subgraph can serve this selection without knowing real types."""
+        if selection.common is None:
+            return False
+        interface = self.graph.schema.type_map.get(selection.parent)
+        fields = getattr(interface, "fields", {})
+        return all(f.name != "__typename" and f.name in fields for f in selection.common)
 
     def requirement_fields(self, type_name: str, option: EntityOption, target: FieldPlacement | None) -> tuple[Field, ...]:
         fields = list(self.requirements.fields(option.sent_type, type_name, option.key.selection))
@@ -208,7 +308,7 @@ class StepPlanner:
 
     def plan_field(self, pos: Position, field: Field, collector: set[Step] | None) -> None:
         if field.name == "__typename":
-            pos.builder.add(field, False)
+            pos.builder.add(field, False, "String!")
             if collector is not None:
                 collector.add(pos.step)
             return
@@ -222,12 +322,20 @@ class StepPlanner:
         if option is None:
             placement = self.graph.local(subgraph, pos.sub_type, field.name, pos.provided)
             self.add_here(pos, field, placement, collector)
+        elif isinstance(option, Split):
+            for part in option.parts:
+                self.plan_field(pos, part, collector)
         else:
             self.jump(pos, field, option, collector)
 
     def add_here(self, pos: Position, field: Field, placement: FieldPlacement | None, collector: set[Step] | None) -> None:
         composite = field.selection is not None
-        built = pos.builder.add(field, composite)
+        if placement is not None and placement.type:
+            type_ref = placement.type
+        else:
+            field_type = self.graph.field_type(pos.type_name, field.name)
+            type_ref = str(field_type) if field_type is not None else ""
+        built = pos.builder.add(field, composite, type_ref)
         if collector is not None:
             collector.add(pos.step)
         if composite:
@@ -244,11 +352,38 @@ class StepPlanner:
         assert child is not None
         path = pos.path + (field.response_key,) + ("@",) * self.graph.list_depth(field_type)
         provided = self.graph.provided_child(pos.provided, pos.sub_type, field.name, placement)
+        anchor: Anchor = None
+        if pos.anchor is not None:
+            anchor = (pos.anchor[0], pos.anchor[1] + ((pos.type_name, field.name),))
         if self.graph.is_abstract(child):
-            self.plan_abstract(pos.step, built.child, path, child, field.selection, provided, collector)
+            self.plan_abstract(pos.step, built.child, path, child, field.selection, provided, collector, anchor)
             return
         fields = field.selection.fields_for(child)
-        self.plan_fields(Position(pos.step, built.child, path, child, child, provided, fields), fields, collector)
+        self.plan_fields(
+            Position(pos.step, built.child, path, child, child, provided, fields, self._anchor_at(child, anchor)),
+            fields,
+            collector,
+        )
+
+    def _anchor_at(self, type_name: str, inherited: Anchor) -> Anchor:
+        if self.graph.is_entity(type_name):
+            return (type_name, ())
+        return inherited
+
+    def _shared_walk(self, subgraph: str, anchor: Anchor) -> bool:
+        """Whether ``subgraph`` resolves the anchor's walk too (from a resolvable key of the entity)."""
+        if anchor is None:
+            return False
+        entity, trail = anchor
+        meta = self.supergraph.types.get(entity)
+        placement = meta.placements.get(subgraph) if meta else None
+        if placement is None or not placement.resolvable_keys:
+            return False
+        for type_name, field_name in trail:
+            field_placement = self.graph.placement(subgraph, type_name, field_name)
+            if field_placement is None or field_placement.external or not self.graph.active(field_placement):
+                return False
+        return True
 
     def plan_abstract(
         self,
@@ -259,6 +394,7 @@ class StepPlanner:
         selection: Selection,
         provided: Provided,
         collector: set[Step] | None,
+        anchor: Anchor = None,
     ) -> None:
         subgraph = step.subgraph
         builder.add_typename()
@@ -276,12 +412,31 @@ class StepPlanner:
                 collector.add(target_step)
             self.plan_abstract(target_step, target_builder, path, abstract, selection, (), collector)
             return
-        for concrete in self.supergraph.possible_types_in(subgraph, abstract):
+        possible = self.supergraph.possible_types_in(subgraph, abstract)
+        if not possible and selection.common and not self.graph.schema.get_possible_types(
+            self.graph.schema.type_map[abstract]  # type: ignore[arg-type]
+        ):
+            # an interface nothing implements: plan its fields on the interface itself
+            fields = selection.common
+            self.plan_fields(Position(step, builder, path, abstract, abstract, provided, fields), fields, collector)
+            return
+        if anchor is not None and anchor[1]:
+            # Objects here might as well come from any subgraph resolving the same walk from the
+            # same entity; only the members they all know are safe to select.
+            for other in self.supergraph.subgraphs:
+                if other != subgraph and self._shared_walk(other, anchor):
+                    known = set(self.supergraph.possible_types_in(other, abstract))
+                    possible = [p for p in possible if p in known]
+        for concrete in possible:
             fields = selection.fields_for(concrete)
             if not fields:
                 continue
             fragment = builder.fragment(concrete)
-            self.plan_fields(Position(step, fragment, path, concrete, concrete, provided, fields), fields, collector)
+            self.plan_fields(
+                Position(step, fragment, path, concrete, concrete, provided, fields, self._anchor_at(concrete, anchor)),
+                fields,
+                collector,
+            )
 
     def _interface_entity_option(self, interface: str) -> EntityOption:
         meta = self.supergraph.types[interface]
@@ -295,7 +450,7 @@ class StepPlanner:
     def jump(self, pos: Position, field: Field, option: EntityOption, collector: set[Step] | None) -> None:
         target = self.graph.field_in_option(option, field.name)
         step, builder = self.entity_jump(pos, option, target, collector)
-        landed = Position(step, builder, pos.path, pos.type_name, option.sent_type, (), pos.client)
+        landed = Position(step, builder, pos.path, pos.type_name, option.sent_type, (), pos.client, pos.anchor)
         self.add_here(landed, field, target, collector)
 
     def entity_jump(
@@ -376,7 +531,7 @@ class StepPlanner:
             placement = self.graph.placement(subgraph, root, field.name)
             cost = self.child_cost(subgraph, root, root, field, placement, (), 0)
             if subgraph not in in_use:
-                cost += 1
+                cost += JUMP
             ranked = (cost, order, subgraph)
             if best is None or ranked < best:
                 best = ranked

@@ -165,6 +165,10 @@ class FederationGraph:
         field_type = self.field_type(parent, field)
         return get_named_type(field_type).name if field_type is not None else None
 
+    def is_entity(self, type_name: str) -> bool:
+        meta = self.supergraph.types.get(type_name)
+        return bool(meta and any(p.keys for p in meta.placements.values()))
+
     def interfaces_of(self, type_name: str) -> tuple[str, ...]:
         graphql_type = self.schema.type_map.get(type_name)
         if isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)):

@@ -169,13 +169,16 @@ class Normalizer:
         common: tuple[Field, ...] | None = None
         if by_type and all(fields == by_type[0][1] for _, fields in by_type):
             common = by_type[0][1]
-        if isinstance(parent, GraphQLAbstractType) and not by_type:
+        if isinstance(parent, GraphQLInterfaceType) and not by_type:
+            # no object implements it (yet): an @interfaceObject subgraph may still answer
+            common = self.fields(parent, sets)  # type: ignore[arg-type]
+        elif isinstance(parent, GraphQLAbstractType) and not by_type:
             common = ()
         result = Selection(parent=parent.name, by_type=by_type, common=common)
         self._memo[memo_key] = result
         return result
 
-    def fields(self, concrete: GraphQLObjectType, sets: Sequence[SelectionSetNode]) -> tuple[Field, ...]:
+    def fields(self, concrete: GraphQLObjectType | GraphQLInterfaceType, sets: Sequence[SelectionSetNode]) -> tuple[Field, ...]:
         grouped: dict[str, list[FieldNode]] = {}
         for selection_set in sets:
             self.collect(concrete.name, selection_set, grouped, set())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from router.planning.aliases import RenameNode
 from router.planning.shape import ShapeNode
 from router.planning.steps import InputField
 
@@ -31,6 +32,7 @@ class FetchNode:
     inputs: dict[str, EntityInputSpec] = field(default_factory=dict)  # by object __typename
     depends_on: tuple[int, ...] = ()
     representations_variable: str = "representations"
+    renames: RenameNode | None = None  # internal aliases to undo in the answer
     selection_text: str = ""  # the selection alone, for printing
     requires_text: str = ""  # the representation shape, for printing
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from graphql import DocumentNode, GraphQLInterfaceType, GraphQLUnionType, print_ast
 
+from router.planning.aliases import assign_internal_aliases
 from router.planning.builder import RequirementFields, StepPlanner
 from router.planning.graph import FederationGraph
 from router.planning.normalize import condition_variables, normalize
@@ -126,7 +127,7 @@ class QueryPlanner:
     ) -> ShapeNode:
         """The response shape of ``document`` (e.g. the client's operation before auth filtering)."""
         operation = normalize(self.supergraph.schema, document, operation_name, variables)
-        return self.shapes.node(operation.selection)
+        return self.shapes.compile(operation.selection)
 
     @property
     def cache_size(self) -> int:
@@ -140,7 +141,7 @@ class QueryPlanner:
             for step in steps:
                 if not step.is_entity:
                     step.depends |= {other for other in steps if other.group < step.group}
-        return _freeze(self.supergraph, operation, steps, planner.local_fields, self.shapes.node(operation.selection))
+        return _freeze(self.supergraph, operation, steps, planner.local_fields, self.shapes.compile(operation.selection))
 
 
 # --- freezing ---------------------------------------------------------------------------------
@@ -234,6 +235,7 @@ def _freeze(
     reduced = reduce_dependencies(steps)
     fetches: list[FetchNode] = []
     for step in steps:
+        renames = assign_internal_aliases(step.selection)
         text, names, selection = _render_step(operation, step)
         fetches.append(
             FetchNode(
@@ -247,6 +249,7 @@ def _freeze(
                 inputs=_expand_inputs(supergraph, step) if step.is_entity else {},
                 depends_on=tuple(sorted(renumber[d] for d in reduced[step.id] if d in renumber)),
                 representations_variable=_representations_variable(step),
+                renames=renames,
                 selection_text=selection,
                 requires_text=_requires_text(step) if step.is_entity else "",
             )

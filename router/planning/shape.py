@@ -83,6 +83,16 @@ class ShapeCompiler:
         self.api_schema = api_schema
         self._memo: dict[int, ShapeNode] = {}
 
+    def compile(self, selection: Selection) -> ShapeNode:
+        """The shape of one operation (memoised per call: ids are only stable within it)."""
+        self._memo = {}
+        self._keep: list[Selection] = []
+        try:
+            return self.node(selection)
+        finally:
+            self._memo = {}
+            self._keep = []
+
     def node(self, selection: Selection) -> ShapeNode:
         found = self._memo.get(id(selection))
         if found is not None:
@@ -90,7 +100,11 @@ class ShapeCompiler:
         parent = self.schema.type_map[selection.parent]
         abstract = isinstance(parent, (GraphQLInterfaceType, GraphQLUnionType))
         by_type = {name: self.fields(name, fields) for name, fields in selection.by_type}
-        default = self.fields(selection.parent, selection.common) if selection.common is not None else None
+        default = None
+        if selection.common is not None:
+            # compile against a concrete type: a union has no fields, an interface may lack some
+            source = selection.by_type[0][0] if selection.by_type else selection.parent
+            default = self.fields(source, selection.common) if selection.common or selection.by_type else ()
         node = ShapeNode(selection.parent, abstract, by_type, default)
         self._memo[id(selection)] = node
         return node

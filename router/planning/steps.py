@@ -20,6 +20,7 @@ class FieldBuilder:
     directives: str = ""
     variables: tuple[str, ...] = ()
     child: "SelectionBuilder | None" = None
+    type_ref: str = ""  # the field's type as the subgraph declares it, e.g. "[User!]"
 
 
 @dataclass(eq=False)
@@ -29,7 +30,7 @@ class SelectionBuilder:
     fields: dict[str, FieldBuilder] = field(default_factory=dict)
     fragments: dict[str, "SelectionBuilder"] = field(default_factory=dict)
 
-    def add(self, source: Field, composite: bool) -> FieldBuilder:
+    def add(self, source: Field, composite: bool, type_ref: str = "") -> FieldBuilder:
         existing = self.fields.get(source.response_key)
         if existing is not None:
             if existing.name != source.name or existing.arguments != source.arguments:
@@ -46,13 +47,14 @@ class SelectionBuilder:
             source.directives,
             source.variables,
             SelectionBuilder() if composite else None,
+            type_ref,
         )
         self.fields[source.response_key] = built
         return built
 
     def add_typename(self) -> None:
         if "__typename" not in self.fields:
-            self.fields["__typename"] = FieldBuilder("__typename", "__typename")
+            self.fields["__typename"] = FieldBuilder("__typename", "__typename", type_ref="String!")
 
     def fragment(self, type_name: str) -> "SelectionBuilder":
         found = self.fragments.get(type_name)
