@@ -48,6 +48,10 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     for name in (*NOISY_LOGGERS, "uvicorn.error"):
         # uvicorn's own start-up chatter too: the service logs one "service started" line.
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # pika logs each failed reconnect attempt as several ERROR lines with tracebacks; the
+    # publisher, relay and consumers log one line per outage themselves.
+    if logging.getLevelName(level) > logging.DEBUG:
+        logging.getLogger("pika").setLevel(logging.CRITICAL)
     # Strawberry logs every GraphQL error, client mistakes included, with a traceback;
     # graphql_app.ErrorMasking already logs the unexpected ones, so this one stays silent.
     logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
