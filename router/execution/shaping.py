@@ -32,7 +32,12 @@ class Shaper:
         return None if result is INVALID else result  # type: ignore[return-value]
 
     def object(self, shape: ShapeNode, data: dict[str, Any]) -> dict[str, Any] | _Invalid:
-        typename = data.get("__typename") if shape.abstract else shape.type_name
+        if shape.abstract:
+            typename = data.get("__typename")
+            if typename in shape.hidden:
+                return None  # type: ignore[return-value]
+        else:
+            typename = shape.type_name
         fields = shape.fields_for(typename)
         result: dict[str, Any] = {}
         path = self.path
@@ -80,6 +85,9 @@ class Shaper:
             shaped = self.object(field.child, value)
             if shaped is INVALID:
                 return INVALID if non_null else None
+            if shaped is None and non_null:  # an object of a type hidden from clients
+                self.null_error(field)
+                return INVALID
             return shaped
         if kind == ENUM and field.enum_values is not None and value not in field.enum_values:
             return self.invalid_value(field, non_null, "a value of the enum", report=True)

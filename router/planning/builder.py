@@ -107,14 +107,33 @@ class StepPlanner:
         self.steps.append(step)
         return step
 
-    def entity_step(self, parent: Step, subgraph: str, path: tuple[str, ...], deps: frozenset[Step]) -> Step:
-        key = (parent.id, subgraph, path, frozenset(d.id for d in deps))
-        found = self._entity_steps.get(key)
-        if found is None:
-            found = self.new_step(subgraph, path, True, parent)
-            found.depends |= set(deps)
-            self._entity_steps[key] = found
-        return found
+    def entity_step(
+        self,
+        parent: Step,
+        subgraph: str,
+        path: tuple[str, ...],
+        deps: frozenset[Step],
+        type_name: str,
+        sent_type: str,
+        inputs: list[InputField],
+    ) -> Step:
+        """The step for this jump: shared with earlier jumps unless their representations clash."""
+        variant = 0
+        while True:
+            key = (parent.id, subgraph, path, frozenset(d.id for d in deps), variant)
+            found = self._entity_steps.get(key)
+            if found is None:
+                found = self.new_step(subgraph, path, True, parent)
+                found.depends |= set(deps)
+                self._entity_steps[key] = found
+            existing = found.inputs.get(type_name)
+            if existing is None:
+                found.inputs[type_name] = EntityInput(sent_type, list(inputs))
+                return found
+            if existing.compatible(sent_type, inputs):
+                existing.extend(inputs)
+                return found
+            variant += 1
 
     # --- cost estimates ---------------------------------------------------------------------
 
@@ -461,11 +480,9 @@ class StepPlanner:
         self.plan_fields(pos, (TYPENAME, *needed), producers)
         if collector is not None:
             collector.update(producers)
-        step = self.entity_step(pos.step, option.subgraph, pos.path, frozenset(producers))
-        entity_input = step.inputs.get(pos.type_name)
-        if entity_input is None:
-            entity_input = step.inputs[pos.type_name] = EntityInput(option.sent_type)
-        entity_input.extend(input_fields(needed))
+        step = self.entity_step(
+            pos.step, option.subgraph, pos.path, frozenset(producers), pos.type_name, option.sent_type, input_fields(needed)
+        )
         return step, step.selection.fragment(option.sent_type)
 
     # --- helper aliases ---------------------------------------------------------------------
@@ -507,38 +524,59 @@ class StepPlanner:
             if field.name in LOCAL_ROOT_FIELDS:
                 self.local_fields.append(field)
                 continue
-            subgraph = self.choose_root_subgraph(root, field, set(root_steps) if op.kind != "mutation" else (
-                {previous.subgraph} if previous else set()))
             if op.kind == "mutation":
-                if previous is None or previous.subgraph != subgraph:
-                    self.group += 1
-                    previous = self.new_step(subgraph, (), False, None)
-                step = previous
+                in_use = {previous.subgraph} if previous else set()
             else:
-                step = root_steps.get(subgraph)
-                if step is None:
-                    step = root_steps[subgraph] = self.new_step(subgraph, (), False, None)
-            placement = self.graph.placement(subgraph, root, field.name)
-            pos = Position(step, step.selection, (), root, root, (), fields)
-            self.add_here(pos, field, placement, None)
+                in_use = set(root_steps)
+            for subgraph, part in self.root_routes(root, field, in_use):
+                if op.kind == "mutation":
+                    if previous is None or previous.subgraph != subgraph:
+                        self.group += 1
+                        previous = self.new_step(subgraph, (), False, None)
+                    step = previous
+                else:
+                    step = root_steps.get(subgraph)
+                    if step is None:
+                        step = root_steps[subgraph] = self.new_step(subgraph, (), False, None)
+                placement = self.graph.placement(subgraph, root, field.name)
+                pos = Position(step, step.selection, (), root, root, (), fields)
+                self.add_here(pos, part, placement, None)
 
-    def choose_root_subgraph(self, root: str, field: Field, in_use: set[str]) -> str:
+    def root_cost(self, root: str, subgraph: str, field: Field, in_use: set[str]) -> int:
+        placement = self.graph.placement(subgraph, root, field.name)
+        cost = self.child_cost(subgraph, root, root, field, placement, (), 0)
+        return cost if subgraph in in_use or cost >= INF else cost + JUMP
+
+    def root_routes(self, root: str, field: Field, in_use: set[str]) -> list[tuple[str, Field]]:
+        """Where a root field is fetched: one subgraph, or (shared root fields over value
+        types that no single subgraph completes) several, each with part of the selection."""
         candidates = self.graph.resolvers(root, field.name)
         if not candidates:
             raise PlanningError(f'No subgraph resolves root field "{root}.{field.name}"')
-        best: tuple[int, int, str] | None = None
-        for order, subgraph in enumerate(candidates):
-            placement = self.graph.placement(subgraph, root, field.name)
-            cost = self.child_cost(subgraph, root, root, field, placement, (), 0)
-            if subgraph not in in_use:
-                cost += JUMP
-            ranked = (cost, order, subgraph)
-            if best is None or ranked < best:
-                best = ranked
-        assert best is not None
-        if best[0] >= INF:
+        ranked = sorted(
+            (self.root_cost(root, subgraph, field, in_use), order, subgraph)
+            for order, subgraph in enumerate(candidates)
+        )
+        if ranked[0][0] < INF:
+            return [(ranked[0][2], field)]
+        child = self.graph.named_type(root, field.name)
+        if field.selection is None or child is None or self.graph.is_abstract(child):
             raise PlanningError(f'Cannot plan root field "{root}.{field.name}"')
-        return best[2]
+        remaining = list(field.selection.fields_for(child))
+        routes: list[tuple[str, Field]] = []
+        while remaining:
+            best: tuple[list[Field], str] | None = None
+            for _, _, subgraph in ranked:
+                placement = self.graph.placement(subgraph, root, field.name)
+                provided = self.graph.provided_child((), root, field.name, placement)
+                covered = [sub for sub in remaining if self.field_cost(subgraph, child, child, sub, provided, 0)[0] < INF]
+                if covered and (best is None or len(covered) > len(best[0])):
+                    best = (covered, subgraph)
+            if best is None:
+                raise PlanningError(f'Cannot plan root field "{root}.{field.name}"')
+            routes.append((best[1], self._restricted(field, child, tuple(best[0]))))
+            remaining = [sub for sub in remaining if sub not in best[0]]
+        return routes
 
 
 def input_fields(fields: tuple[Field, ...]) -> list[InputField]:

@@ -39,12 +39,22 @@ def merge_siblings(steps: list[Step]) -> list[Step]:
             for other in members[1:]:
                 if other.id in ancestors(keep, memo) or keep.id in ancestors(other, memo):
                     continue
+                if not _inputs_compatible(keep, other):
+                    continue
                 _absorb(keep, other, steps)
                 changed = True
                 break
             if changed:
                 break
     return [s for s in steps if not s.removed]
+
+
+def _inputs_compatible(keep: Step, other: Step) -> bool:
+    for type_name, entity_input in other.inputs.items():
+        mine = keep.inputs.get(type_name)
+        if mine is not None and not mine.compatible(entity_input.sent_type, entity_input.fields):
+            return False
+    return True
 
 
 def _absorb(keep: Step, other: Step, steps: list[Step]) -> None:

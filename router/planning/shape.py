@@ -50,6 +50,7 @@ class ShapeNode:
     abstract: bool
     by_type: dict[str, tuple[ShapeField, ...]]
     default: tuple[ShapeField, ...] | None
+    hidden: frozenset[str] = frozenset()  # runtime types clients cannot see (@inaccessible): null
 
     def fields_for(self, type_name: str | None) -> tuple[ShapeField, ...]:
         if type_name is not None:
@@ -105,7 +106,8 @@ class ShapeCompiler:
             # compile against a concrete type: a union has no fields, an interface may lack some
             source = selection.by_type[0][0] if selection.by_type else selection.parent
             default = self.fields(source, selection.common) if selection.common or selection.by_type else ()
-        node = ShapeNode(selection.parent, abstract, by_type, default)
+        hidden = frozenset(name for name in by_type if name not in self.api_schema.type_map)
+        node = ShapeNode(selection.parent, abstract, by_type, default, hidden)
         self._memo[id(selection)] = node
         return node
 

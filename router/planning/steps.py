@@ -135,6 +135,13 @@ class EntityInput:
     sent_type: str
     fields: list[InputField] = field(default_factory=list)
 
+    def compatible(self, sent_type: str, more: list[InputField]) -> bool:
+        """Whether ``more`` can join this input: one representation has one value per name."""
+        if sent_type != self.sent_type:
+            return False
+        mine = {f.name: f for f in self.fields}
+        return all(mine.get(f.name, f) == f for f in more)
+
     def extend(self, more: list[InputField]) -> None:
         known = {f.name for f in self.fields}
         for item in more:
