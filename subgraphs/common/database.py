@@ -24,6 +24,8 @@ from sqlalchemy.types import TypeDecorator
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Any constant: the advisory lock that serialises schema creation in one database.
+SCHEMA_LOCK_KEY = 7_340_211_001
 
 
 def async_database_url(url: str) -> str:
@@ -116,6 +118,11 @@ class Database:
 
     async def create_schema(self, metadata: MetaData) -> None:
         async with self.engine.begin() as connection:
+            if not self.is_sqlite:
+                # Replicas starting together on an empty database would race in CREATE TABLE
+                # (a unique violation in pg_type); the lock makes the second one wait and
+                # then find the tables. SQLite's BEGIN IMMEDIATE already serialises this.
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
             await connection.run_sync(metadata.create_all, checkfirst=True)
 
     async def ping(self) -> bool:
