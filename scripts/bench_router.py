@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "tools" / "node" / "node_modules"
 
 QUERIES: dict[str, str] = {
+    # No subgraph call: the router's own per-request cost (HTTP, parse cache, planning cache).
+    "router-only": "{ __typename }",
     "single-subgraph": "{ topProducts(first: 5) { upc name price } }",
     "entity-jumps": "{ topProducts(first: 5) { name reviews { body author { name } } } }",
     "requires": "{ topProducts(first: 5) { name inStock shippingEstimate } }",

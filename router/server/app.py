@@ -18,15 +18,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route, request_response
-from starlette.types import Receive, Scope, Send
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from router.auth import Authenticator
 from router.config import RouterConfig
 from router.gateway.engine import Engine, FederatedEngine
 from router.gateway.pipeline import Gateway
-from router.server.http import GraphQLEndpoint, health_payload
+from router.server.http import GraphQLEndpoint
 
 log = logging.getLogger("router.server.startup")
 
@@ -50,16 +49,6 @@ def federated_engine(config: RouterConfig) -> Engine:
     except OSError as error:
         raise SupergraphFileError(f"cannot read supergraph {path}: {error.strerror or error}") from None
     return FederatedEngine(load_supergraph(sdl), config)
-
-
-class _AllMethods:
-    """An ASGI wrapper so Starlette routes every method to the handler (it answers 405 itself)."""
-
-    def __init__(self, handler: Callable[[Request], object]) -> None:
-        self._app = request_response(handler)  # type: ignore[arg-type]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._app(scope, receive, send)
 
 
 def _file_stamp(path: str | None) -> tuple[float, int] | None:
@@ -161,7 +150,9 @@ def create_app(
             await runtime.close()
 
     async def health(_request: Request) -> Response:
-        return health_payload(endpoint.gateway is not None)
+        if endpoint.gateway is None:
+            return JSONResponse({"status": "DOWN"}, status_code=503)
+        return JSONResponse({"status": "UP"})
 
     middleware = []
     if config.cors_origins:
@@ -176,7 +167,8 @@ def create_app(
             )
         )
     routes = [
-        Route(config.graphql_path, _AllMethods(endpoint.__call__)),
+        # An ASGI app (not a function) so every method reaches it; it answers 405 itself.
+        Route(config.graphql_path, endpoint),
         Route("/health", health, methods=["GET"]),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Mapping
+from functools import lru_cache
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from router.auth import ANONYMOUS, AuthenticationError, Authenticator, Principal
 from router.config import RouterConfig
@@ -22,7 +25,7 @@ from router.gateway.errors import RequestError, error_dict
 from router.gateway.pipeline import Gateway, GatewayResult, internal_error
 from router.gateway.request import GraphQLRequest, request_from_json, request_from_params
 from router.server.ide import IDE_HEADERS, IDE_HTML
-from router.server.negotiation import JSON, negotiate
+from router.server.negotiation import JSON, Negotiated, negotiate
 
 log = logging.getLogger("router.server")
 
@@ -36,7 +39,53 @@ def _request_error(message: str, code: str, status: int, headers: dict[str, str]
     return RequestError.single(message, code, status=status, graphql_error=False, headers=headers)
 
 
-def encode(result: GatewayResult | list[GatewayResult], media_type: str) -> Response:
+class HttpRequest:
+    """The parts of an ASGI HTTP request the endpoint reads, decoded once.
+
+    A plain dict of lower-cased headers instead of a framework request object: the
+    endpoint looks at a handful of headers per request and this path is hot.
+    """
+
+    __slots__ = ("method", "headers", "_query_string", "_receive")
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        self.method: str = scope["method"]
+        self.headers: dict[str, str] = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        self._query_string: bytes = scope.get("query_string", b"")
+        self._receive = receive
+
+    @property
+    def query_params(self) -> dict[str, str]:
+        return dict(parse_qsl(self._query_string.decode("latin-1"), keep_blank_values=True))
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                return
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    body: bytes
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    async def send(self, send: Send) -> None:
+        raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers.items()]
+        raw.append((b"content-length", str(len(self.body)).encode()))
+        await send({"type": "http.response.start", "status": self.status, "headers": raw})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+def encode(result: GatewayResult | list[GatewayResult], media_type: str) -> HttpResponse:
     """Serialize with the status the negotiated media type calls for."""
     if isinstance(result, list):
         body: Any = [item.body for item in result]
@@ -45,12 +94,17 @@ def encode(result: GatewayResult | list[GatewayResult], media_type: str) -> Resp
         body, headers = result.body, result.headers
         # application/json: every well-formed GraphQL request gets 200, whatever its errors.
         status = 200 if (media_type == JSON and result.graphql_error) else result.status
-    return Response(
+    return HttpResponse(
         orjson.dumps(body),
-        status_code=status,
-        headers={**BASE_HEADERS, **headers},
-        media_type=f"{media_type}; charset=utf-8",
+        status,
+        {"content-type": f"{media_type}; charset=utf-8", **BASE_HEADERS, **headers},
     )
+
+
+@lru_cache(maxsize=512)
+def _negotiate(accept: str | None) -> Negotiated:
+    """Clients send the same few Accept headers over and over."""
+    return negotiate(accept)
 
 
 class GraphQLEndpoint:
@@ -61,7 +115,11 @@ class GraphQLEndpoint:
         self.gateway: Gateway | None = None
         self.authenticator: Authenticator | None = None
 
-    async def __call__(self, request: Request) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.respond(HttpRequest(scope, receive))
+        await response.send(send)
+
+    async def respond(self, request: HttpRequest) -> HttpResponse:
         method = request.method
         if method not in ("GET", "POST"):
             return encode(
@@ -75,9 +133,9 @@ class GraphQLEndpoint:
                 ),
                 JSON,
             )
-        negotiated = negotiate(request.headers.get("accept"))
+        negotiated = _negotiate(request.headers.get("accept"))
         if method == "GET" and negotiated.wants_html and self.config.ide:
-            return Response(IDE_HTML, headers=IDE_HEADERS, media_type="text/html; charset=utf-8")
+            return HttpResponse(IDE_HTML, 200, {"content-type": "text/html; charset=utf-8", **IDE_HEADERS})
         if negotiated.media_type is None:
             return encode(
                 GatewayResult.from_error(
@@ -100,7 +158,7 @@ class GraphQLEndpoint:
             result = internal_error()
         return encode(result, media_type)
 
-    async def _handle(self, request: Request, method: str) -> GatewayResult | list[GatewayResult]:
+    async def _handle(self, request: HttpRequest, method: str) -> GatewayResult | list[GatewayResult]:
         gateway, authenticator = self.gateway, self.authenticator
         if gateway is None or authenticator is None:
             raise _request_error("The router is starting; retry shortly.", "SERVICE_UNAVAILABLE", 503)
@@ -117,7 +175,7 @@ class GraphQLEndpoint:
             request_from_json(payload), method="POST", principal=principal, headers=request.headers
         )
 
-    def _check_post_headers(self, request: Request) -> None:
+    def _check_post_headers(self, request: HttpRequest) -> None:
         content_type = request.headers.get("content-type")
         media, _, params = (content_type or "").partition(";")
         media = media.strip().lower()
@@ -150,7 +208,7 @@ class GraphQLEndpoint:
                     415,
                 )
 
-    def _authenticate(self, request: Request, authenticator: Authenticator) -> Principal:
+    def _authenticate(self, request: HttpRequest, authenticator: Authenticator) -> Principal:
         try:
             principal = authenticator.authenticate(request.headers.get("authorization"))
         except AuthenticationError as error:
@@ -167,7 +225,7 @@ class GraphQLEndpoint:
             )
         return principal
 
-    async def _read_json(self, request: Request) -> Any:
+    async def _read_json(self, request: HttpRequest) -> Any:
         limit = self.config.limits.max_body_bytes
         too_large = _request_error(
             f"Request body exceeds the limit of {limit} bytes (ROUTER_MAX_BODY_BYTES).", "PAYLOAD_TOO_LARGE", 413
@@ -195,7 +253,7 @@ class GraphQLEndpoint:
             raise _request_error(f"The request body is not valid JSON: {error}.", "BAD_REQUEST", 400) from None
 
     async def _run_batch(
-        self, gateway: Gateway, payload: list[Any], principal: Principal, request: Request
+        self, gateway: Gateway, payload: list[Any], principal: Principal, request: HttpRequest
     ) -> list[GatewayResult]:
         if not self.config.batching:
             raise _request_error(
@@ -218,9 +276,4 @@ class GraphQLEndpoint:
         return list(await asyncio.gather(*(one(item) for item in payload)))
 
 
-def health_payload(ready: bool) -> Response:
-    body = {"status": "UP"} if ready else {"status": "DOWN"}
-    return Response(orjson.dumps(body), status_code=200 if ready else 503, media_type="application/json")
-
-
-__all__ = ["GraphQLEndpoint", "encode", "health_payload", "error_dict"]
+__all__ = ["GraphQLEndpoint", "HttpRequest", "HttpResponse", "encode", "error_dict"]

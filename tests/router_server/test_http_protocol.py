@@ -297,3 +297,23 @@ def test_batching_when_enabled(start_router) -> None:  # type: ignore[no-untyped
     too_many = router.client.post("/graphql", json=[{"query": "{ version }"}] * 4)
     assert too_many.status_code == 400
     assert "ROUTER_MAX_BATCH_SIZE" in too_many.json()["errors"][0]["message"]
+
+
+def test_cors_is_off_by_default_and_exact_when_configured(start_router, router: RouterUnderTest) -> None:  # type: ignore[no-untyped-def]
+    response = router.post({"query": "{ version }"}, headers={"origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
+    cors = start_router(cors_origins=("https://app.example",))
+    preflight = cors.client.options(
+        "/graphql",
+        headers={
+            "origin": "https://app.example",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type, authorization",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://app.example"
+    allowed = cors.post({"query": "{ version }"}, headers={"origin": "https://app.example"})
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+    other = cors.post({"query": "{ version }"}, headers={"origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
