@@ -40,8 +40,9 @@ class PersistedQueries:
         if query is None:
             stored = self._entries.get(digest)
             if stored is None:
-                # Apollo clients look for exactly this message/code to resend the text.
-                raise RequestError([error_dict("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")], status=200)
+                # Apollo clients look for exactly this message/code to resend the text. A request
+                # error: 200 for application/json clients, 400 with graphql-response+json.
+                raise RequestError([error_dict("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")])
             self._entries.move_to_end(digest)
             return stored
         if hashlib.sha256(query.encode()).hexdigest() != digest:

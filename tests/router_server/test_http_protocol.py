@@ -267,10 +267,13 @@ def test_persisted_query_round_trip(router: RouterUnderTest) -> None:
     miss = router.post({"extensions": extensions})
     assert miss.status_code == 200
     assert miss.json()["errors"][0]["message"] == "PersistedQueryNotFound"
+    assert router.post({"extensions": extensions}, headers={"accept": GRJ}).status_code == 400
     stored = router.post({"query": query, "extensions": extensions})
     assert stored.json() == {"data": {"version": 3}}
     hit = router.post({"extensions": extensions})
     assert hit.json() == {"data": {"version": 3}}
+    over_get = router.client.get("/graphql", params={"extensions": json.dumps(extensions)})
+    assert over_get.json() == {"data": {"version": 3}}
     wrong = router.post({"query": "{ hello }", "extensions": extensions}, headers={"accept": GRJ})
     assert wrong.status_code == 400
     assert wrong.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_HASH_MISMATCH"
