@@ -169,7 +169,8 @@ class Gateway:
         if removed:
             body = dict(body)
             body["errors"] = [*body.get("errors", ()), *unauthorized_errors(removed)]
-        return GatewayResult(body)
+        # A response without `data` must not look like success (GraphQL over HTTP).
+        return GatewayResult(body, 200 if "data" in body else 502)
 
     def _forwarded(self, headers: Mapping[str, str]) -> dict[str, str]:
         return {name: value for name in self.config.forward_headers if (value := headers.get(name)) is not None}
