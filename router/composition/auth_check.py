@@ -52,10 +52,17 @@ def _combine(a: list[list[str]] | None, b: list[list[str]] | None) -> list[list[
 def validate_transitive_auth(merger: "Merger") -> list[CompositionError]:
     errors: list[CompositionError] = []
     schema = merger.merged
+    context_name = next((n for spec, n in _context_names(merger)), None)
+    contexts: dict[str, list[str]] = {}
+    if context_name is not None:
+        for t in schema.types.values():
+            for d in t.directives:
+                if d.name == context_name:
+                    contexts.setdefault(str(d.arg_value("name")), []).append(t.name)
     for t in schema.types.values():
         for f in t.fields.values():
             for jf in f.directives:
-                if jf.name != "join__field" or "requires" not in jf.args:
+                if jf.name != "join__field":
                     continue
                 type_req = _requirements(merger, t)
                 field_req = _requirements(merger, f)
@@ -63,6 +70,41 @@ def validate_transitive_auth(merger: "Merger") -> list[CompositionError]:
                 have.authenticated = bool((type_req and type_req.authenticated) or (field_req and field_req.authenticated))
                 have.scopes = _combine(type_req.scopes if type_req else None, field_req.scopes if field_req else None)
                 have.policies = _combine(type_req.policies if type_req else None, field_req.policies if field_req else None)
+                graph = str(jf.arg_value("graph"))
+                subgraph = next((n for n, g in merger.graph_names.items() if g == graph), None)
+                for ctx in jf.arg_value("contextArguments") or []:
+                    for ctx_type in contexts.get(str(ctx.get("context")), []):
+                        need = _requirements(merger, schema.types[ctx_type])
+                        problem = None
+                        if need is not None and not _satisfies(have, need):
+                            problem = f'in context {ctx.get("context")} from @fromContext selection set'
+                        else:
+                            try:
+                                resolved = resolve_field_set(schema, ctx_type, str(ctx.get("selection")))
+                            except FieldSetError:
+                                continue
+                            for sel in _fields(resolved.selections):
+                                target = schema.field(sel.parent, sel.name)
+                                if target is None:
+                                    continue
+                                for element in (target, schema.types.get(base_name(target.type))):
+                                    need = _requirements(merger, element) if element is not None else None
+                                    if need is not None and not _satisfies(have, need):
+                                        problem = f'field "{sel.parent}.{sel.name}" data from @fromContext selection set'
+                                        break
+                                if problem:
+                                    break
+                        if problem:
+                            errors.append(
+                                CompositionError(
+                                    "MISSING_TRANSITIVE_AUTH_REQUIREMENTS",
+                                    f'[{subgraph}] Field "{t.name}.{f.name}" does not specify necessary @authenticated, @requiresScopes and/or @policy auth requirements to access the transitive {problem}.',
+                                    [subgraph] if subgraph else [],
+                                    f"{t.name}.{f.name}",
+                                )
+                            )
+                if "requires" not in jf.args:
+                    continue
                 try:
                     resolved = resolve_field_set(schema, t.name, str(jf.arg_value("requires")))
                 except FieldSetError:
@@ -93,6 +135,18 @@ def validate_transitive_auth(merger: "Merger") -> list[CompositionError]:
                             )
                             break
     return errors
+
+
+def _satisfies(have: _Requirements, need: _Requirements) -> bool:
+    return (have.authenticated or not need.authenticated) and _implies(have.scopes, need.scopes) and _implies(
+        have.policies, need.policies
+    )
+
+
+def _context_names(merger: "Merger"):
+    for name, (identity, spec) in merger.merged_spec_directives.items():
+        if spec == "context":
+            yield spec, name
 
 
 def _fields(selections: list[Selection]):

@@ -23,6 +23,7 @@ from router.composition.errors import CompositionError, CompositionHint, human_l
 from router.composition.fieldset import FieldSetError, resolve_field_set
 from router.composition.model import (
     BUILTIN_DIRECTIVES,
+    BUILTIN_SCALARS,
     Directive,
     DirectiveDef,
     EnumValueDef,
@@ -104,6 +105,7 @@ class SpecLink:
     url: str
     purpose: str | None
     imports: list[tuple[str, str]] = dc_field(default_factory=list)  # (name in spec, name in supergraph)
+    alias: str | None = None  # `as:` when the spec's name is already taken in the supergraph
     custom_definitions: dict[str, DirectiveDef] = dc_field(default_factory=dict)
 
 
@@ -153,6 +155,8 @@ class Merger:
         self.removed: set[int] = set()  # ids of merged elements removed after recording
         # (type, field, subgraph index) no longer resolved there because of @override
         self.overridden: set[tuple[str, str, int]] = set()
+        # (identity, name in spec) of directives recorded as @join__directive
+        self.join_directive_specs: set[tuple[str, str]] = set()
 
     # ================================================================ setup
 
@@ -277,7 +281,7 @@ class Merger:
                     continue
                 identity, name_in_spec, _version = source
                 spec = specs.SUPERGRAPH_SPECS.get(identity)
-                if spec is None or name_in_spec not in spec.directive_defs:
+                if spec is None or (name_in_spec not in spec.directive_defs and name_in_spec not in spec.join_directives):
                     continue
                 if identity == specs.CONTEXT_IDENTITY and name_in_spec != "context":
                     continue
@@ -305,6 +309,9 @@ class Merger:
                 link = SpecLink(spec, spec.url, spec.purpose)
                 by_identity[identity] = link
                 self.links.append(link)
+            if name_in_spec in spec.join_directives:
+                self.join_directive_specs.add((identity, name_in_spec))
+                continue
             default_name = spec.name if name_in_spec == spec.name else f"{spec.name}__{name_in_spec}"
             if name_in_supergraph != default_name:
                 link.imports.append((name_in_spec, name_in_supergraph))
@@ -456,6 +463,14 @@ class Merger:
                 if ident == identity and name not in [d for d, _ in directives]:
                     directives.append((name, orig))
             link = SpecLink(None, feature.url.url, None)
+            taken = {"link", "join"} | {l.spec.name for l in self.links if l.spec is not None} | {
+                l.alias for l in self.links if l.alias
+            }
+            if feature.url.name in taken:
+                n = 0
+                while f"_{n}{feature.url.name}" in taken:
+                    n += 1
+                link.alias = f"_{n}{feature.url.name}"
             for name, orig in directives:
                 link.imports.append((orig, name))
                 definition = None
@@ -487,6 +502,8 @@ class Merger:
         with_itf_object: list[str] = []
         for sg in self.subgraphs:
             for t in sg.schema.types.values():
+                if t.name in BUILTIN_SCALARS:
+                    continue  # a redefinition of a built-in scalar is still the built-in
                 kind = t.kind
                 if sg.is_interface_object(t):
                     kind = "INTERFACE"
@@ -584,6 +601,7 @@ class Merger:
         dest.description = self._merge_description(sources)
         self._add_join_type(sources, dest)
         self._record_type_applied_directives(sources, dest)
+        self._add_join_directives(sources, dest)
         if dest.kind == "OBJECT":
             self._merge_object(sources, dest)
         elif dest.kind == "INTERFACE":
@@ -960,6 +978,46 @@ class Merger:
         if any(s is not None and self._is_external(i, parent.name, s) for i, s in enumerate(sources)):
             self._validate_external_fields(sources, parent, dest, all_equal)
         self._add_join_field(sources, parent, dest, all_equal, ctx)
+        self._add_join_directives(sources, dest)
+
+    def _add_join_directives(self, sources: Sources, dest: Any) -> None:
+        """Directives Apollo records as ``@join__directive`` (e.g. @cacheTag)."""
+        if not self.join_directive_specs:
+            return
+        groups: dict[str, list[tuple[list[str], dict[str, gast.ValueNode], Any]]] = {}
+        for idx, s in enumerate(sources):
+            if s is None:
+                continue
+            sg = self.subgraphs[idx]
+            for d in s.directives:
+                source = sg.directive_source(d.name)
+                if source is None or (source[0], source[1]) not in self.join_directive_specs:
+                    continue
+                name = f"{sg.fed_link.url.name if sg.fed_link else 'federation'}__{source[1]}"
+                key = value_key({k: value_to_py(v) for k, v in d.args.items()})
+                entries = groups.setdefault(name, [])
+                for graphs, _args, existing_key in entries:
+                    if existing_key == key:
+                        graphs.append(self.g(idx))
+                        break
+                else:
+                    entries.append(([self.g(idx)], dict(d.args), key))
+        for name, entries in groups.items():
+            for graphs, args, _key in entries:
+                dest.directives.append(
+                    Directive(
+                        "join__directive",
+                        {
+                            "graphs": gast.ListValueNode(values=tuple(enum_node(g) for g in graphs)),
+                            "name": string_node(name),
+                            "args": gast.ObjectValueNode(
+                                fields=tuple(
+                                    gast.ObjectFieldNode(name=gast.NameNode(value=k), value=v) for k, v in args.items()
+                                )
+                            ),
+                        },
+                    )
+                )
 
     def _validate_and_filter_external(self, sources: Sources, parent: TypeDef) -> Sources:
         filtered: Sources = []
@@ -1523,7 +1581,7 @@ class Merger:
 
         sources = [_SchemaSource(sg) for sg in self.subgraphs]
         self.merged.description = self._merge_description(sources)
-        self._record_applied_directives(sources, self.merged, schema_level=True)
+        self._record_applied_directives(sources, _SchemaDirectives(self.merged), schema_level=True)
         for kind in ("query", "mutation", "subscription"):
             for sg in self.subgraphs:
                 name = sg.schema.roots.get(kind)
@@ -1870,10 +1928,17 @@ class Merger:
                                 [sg.name],
                                 f"{t.name}.{f.name}",
                             )
-        if self.access_control:
+        if self.access_control and (self.fields_with_requires or self.fields_with_from_context):
             from router.composition.auth_check import validate_transitive_auth
 
             self.errors.extend(validate_transitive_auth(self))
+
+
+class _SchemaDirectives:
+    """Lets the schema definition be merged like any element carrying directives."""
+
+    def __init__(self, schema: Schema):
+        self.directives = schema.schema_directives
 
 
 _DISALLOWED_COMPOSE_IDENTITIES = {

@@ -146,6 +146,8 @@ def print_directive_definition(d: DirectiveDef) -> str:
 
 def _link_directive(link: SpecLink) -> str:
     parts = [f'url: "{link.url}"']
+    if link.alias:
+        parts.append(f'as: "{link.alias}"')
     if link.purpose:
         parts.append(f"for: {link.purpose}")
     imports = link.imports

@@ -74,6 +74,8 @@ class _Checker:
         self.visited: dict[str, list[frozenset[Position]]] = {}
         self.overridden = getattr(result, "overridden", set())
         self._error_keys: set[str] = set()
+        self.tag: Any = None  # (mutation field, subgraph) while validating a partition
+        self.mutation_errors: dict[str, dict[str, list[CompositionError]]] = {}
 
     def _spec_directives(self) -> dict[str, tuple[str, str]]:
         return getattr(self.result, "spec_directives", {})
@@ -102,32 +104,59 @@ class _Checker:
                 for i, sg in enumerate(self.subgraphs)
                 if kind in sg.schema.roots and sg.schema.roots[kind] in sg.schema.types
             )
-            stack: list[tuple[str, frozenset[Position], list[Step]]] = [(root, positions, [])]
+            stack: list[tuple[str, frozenset[Position], list[Step], Any]] = [(root, positions, [], None)]
             while stack:
-                type_name, state, path = stack.pop()
-                if self._can_skip(type_name, state):
+                type_name, state, path, tag = stack.pop()
+                if self._can_skip(type_name, state, tag):
                     continue
+                self.tag = tag
                 t = self.schema.types[type_name]
-                successors: list[tuple[str, frozenset[Position], list[Step]]] = []
+                successors: list[tuple[str, frozenset[Position], list[Step], Any]] = []
                 for f in self.api_fields(t):
+                    self.tag = tag
                     target = self.schema.types.get(base_name(f.type))
                     new_state = self.advance_field(t, f, state, path)
                     if new_state is None or target is None or not target.is_composite:
                         continue
-                    successors.append((target.name, new_state, path + [Step("field", f.name, f)]))
+                    step_path = path + [Step("field", f.name, f)]
+                    if kind == "mutation" and not path:
+                        by_subgraph: dict[int, set[Position]] = {}
+                        for p in new_state:
+                            by_subgraph.setdefault(p.sg, set()).add(p)
+                        if len(by_subgraph) > 1:
+                            coordinate = f"{t.name}.{f.name}"
+                            buckets = self.mutation_errors.setdefault(coordinate, {})
+                            for idx, group in sorted(by_subgraph.items()):
+                                buckets.setdefault(self.names[idx], [])
+                                successors.append((target.name, frozenset(group), step_path, (coordinate, self.names[idx])))
+                            continue
+                    successors.append((target.name, new_state, step_path, tag))
                 if t.kind in ("INTERFACE", "UNION"):
                     for runtime in self.schema.possible_runtime_types(t.name):
                         rt = self.schema.types[runtime]
                         if not self.visible(rt):
                             continue
+                        self.tag = tag
                         new_state = self.advance_cast(t, runtime, state, path)
                         if new_state:
-                            successors.append((runtime, new_state, path + [Step("cast", runtime)]))
+                            successors.append((runtime, new_state, path + [Step("cast", runtime)], tag))
                 stack.extend(reversed(successors))
+        self.tag = None
+        for coordinate, buckets in self.mutation_errors.items():
+            if any(not errors for errors in buckets.values()):
+                continue
+            parts = [
+                f'Supergraph API queries using the mutation field "{coordinate}" at top-level must be satisfiable without needing to call that field from multiple subgraphs, but every subgraph with that field encounters satisfiability errors. Please fix these satisfiability errors for (at least) one of the following subgraphs with the mutation field:'
+            ]
+            for subgraph, errors in buckets.items():
+                parts.append(f'- When calling "{coordinate}" at top-level from subgraph "{subgraph}":')
+                for error in errors:
+                    parts.extend(("  " + line) if line else line for line in error.message.split("\n"))
+            self.errors.append(CompositionError("SATISFIABILITY_ERROR", "\n".join(parts), list(buckets), coordinate))
         return self.errors, self.hints
 
-    def _can_skip(self, type_name: str, state: frozenset[Position]) -> bool:
-        previous = self.visited.setdefault(type_name, [])
+    def _can_skip(self, type_name: str, state: frozenset[Position], tag: Any = None) -> bool:
+        previous = self.visited.setdefault(f"{type_name}|{tag}", [])
         for seen in previous:
             if state >= seen:
                 return True
@@ -182,6 +211,14 @@ class _Checker:
             if not isinstance(text, str) or not self.can_collect(Position(pos.sg, pos.type), pos.type, text, allow_jumps=True):
                 reasons.append((pos.sg, f'cannot satisfy @require conditions on field "{parent}.{f.name}"'))
                 return None
+            if not self._has_usable_key(pos):
+                reasons.append(
+                    (
+                        pos.sg,
+                        f'@require condition on field "{parent}.{f.name}" can be satisfied but missing usable key on "{pos.type}" in subgraph "{sg.name}" to resume query',
+                    )
+                )
+                return None
         target = base_name(sf.type)
         provided: Provided = None
         provides = sg.applied(sf, "provides")
@@ -192,6 +229,18 @@ class _Checker:
         elif provided_here is not _MISSING:
             provided = provided_here
         return Position(pos.sg, target, provided)
+
+    def _has_usable_key(self, pos: Position) -> bool:
+        sg = self.subgraphs[pos.sg]
+        t = sg.schema.types.get(pos.type)
+        if t is None:
+            return False
+        for key in sg.keys(t):
+            text = key.arg_value("fields")
+            if key.arg_value("resolvable", True) is not False and isinstance(text, str):
+                if self.can_collect(Position(pos.sg, pos.type), pos.type, text, allow_jumps=True):
+                    return True
+        return False
 
     def provided_tree(self, schema: Schema, type_name: str, text: str) -> Provided:
         try:
@@ -295,7 +344,11 @@ class _Checker:
         for sel in selections:
             if isinstance(sel, FragmentSelection):
                 cond = sel.type_condition or type_name
-                if not self._collect(pos, cond, sel.selections, allow_jumps, depth + 1):
+                st = self.subgraphs[pos.sg].schema.types.get(cond)
+                if st is None:
+                    continue  # that subgraph never returns such objects
+                cast = Position(pos.sg, cond, _provided_cast(pos.provided, cond))
+                if not self._collect(cast, cond, sel.selections, allow_jumps, depth + 1):
                     return False
                 continue
             if sel.name == "__typename":
@@ -427,9 +480,10 @@ class _Checker:
 
     def report(self, path: list[Step], reasons: list[tuple[int, str]]) -> None:
         witness = self.witness(path)
-        if witness in self._error_keys:
+        key = f"{self.tag}|{witness}"
+        if key in self._error_keys:
             return
-        self._error_keys.add(witness)
+        self._error_keys.add(key)
         by_subgraph: dict[int, list[str]] = {}
         for idx, reason in reasons:
             if reason not in by_subgraph.setdefault(idx, []):
@@ -444,9 +498,12 @@ class _Checker:
             f"The following supergraph API query:\n{witness}\ncannot be satisfied by the subgraphs because:\n"
             + "\n".join(lines)
         )
-        self.errors.append(
-            CompositionError("SATISFIABILITY_ERROR", message, [self.names[i] for i in by_subgraph], _coordinate(path))
-        )
+        error = CompositionError("SATISFIABILITY_ERROR", message, [self.names[i] for i in by_subgraph], _coordinate(path))
+        if self.tag is not None:
+            coordinate, subgraph = self.tag
+            self.mutation_errors[coordinate][subgraph].append(error)
+        else:
+            self.errors.append(error)
 
     def witness(self, path: list[Step], abstract_tail: bool = False) -> str:
         """The smallest query reaching the problem, printed like Apollo's witness."""

@@ -135,7 +135,9 @@ FEDERATION_DIRECTIVES: tuple[DirectiveSpec, ...] = (
         since=(2, 9),
         composes_as=COST_IDENTITY,
     ),
-    DirectiveSpec("cacheTag", ("OBJECT", "FIELD_DEFINITION"), (ArgSpec("format", "String!"),), True, since=(2, 12)),
+    DirectiveSpec(
+        "cacheTag", ("OBJECT", "FIELD_DEFINITION"), (ArgSpec("format", "String!"),), True, (2, 12), CACHE_TAG_IDENTITY
+    ),
 )
 FEDERATION_DIRECTIVES_BY_NAME = {d.name: d for d in FEDERATION_DIRECTIVES}
 FED1_DIRECTIVE_NAMES = ("key", "requires", "provides", "external", "tag", "extends")
@@ -177,6 +179,7 @@ class SupergraphSpec:
     # printed definitions keyed by directive name in the spec; "{prefix}" is the spec's alias
     directive_defs: dict[str, str] = field(default_factory=dict)
     type_defs: tuple[str, ...] = ()
+    join_directives: tuple[str, ...] = ()  # recorded as @join__directive instead of copied
 
     @property
     def url(self) -> str:
@@ -232,6 +235,7 @@ SUPERGRAPH_SPECS: dict[str, SupergraphSpec] = {
             "requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION",
         },
     ),
+    CACHE_TAG_IDENTITY: SupergraphSpec(CACHE_TAG_IDENTITY, "cacheTag", (0, 1), "EXECUTION", join_directives=("cacheTag",)),
     CONTEXT_IDENTITY: SupergraphSpec(
         CONTEXT_IDENTITY,
         "context",

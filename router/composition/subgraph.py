@@ -348,6 +348,12 @@ def build_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     else:
         fed_version = specs.FED1_UPGRADE_VERSION
 
+    conflict = _tag_inaccessible_link_conflict(links, fed_link)
+    if conflict:
+        raise CompositionFailed([_err(name, "INVALID_LINK_DIRECTIVE_USAGE", conflict)])
+    definition_errors = _check_user_definitions(document, links, fed_link, fed_version)
+    if definition_errors:
+        raise CompositionFailed([_err(name, "DIRECTIVE_DEFINITION_INVALID", m) for m in definition_errors])
     completed, machinery_directives, machinery_types = _complete_document(document, links, fed_link, fed2, fed_version)
     errors = [
         _err(name, "INVALID_GRAPHQL", _improve_message(e, fed_link, fed2))
@@ -444,6 +450,15 @@ def _read_links(subgraph: str, document: gast.DocumentNode) -> tuple[list[LinkFe
                 )
         alias = args.get("as")
         purpose = args.get("for")
+        if any(l.url.identity == parsed.identity for l in links):
+            errors.append(
+                _err(
+                    subgraph,
+                    "INVALID_LINK_DIRECTIVE_USAGE",
+                    f'Cannot link feature "{parsed.identity}" since it has already been linked in the schema.',
+                )
+            )
+            continue
         links.append(LinkFeature(parsed, alias if isinstance(alias, str) else parsed.name, imports, purpose))
     if links and not any(l.url.identity == specs.LINK_IDENTITY for l in links):
         links.insert(0, LinkFeature(specs.parse_feature_url(specs.LINK_IDENTITY + "/v1.0"), link_name))  # type: ignore[arg-type]
@@ -528,8 +543,21 @@ def _complete_document(
     else:
         add_type("_FieldSet", "scalar _FieldSet")
         type_names = {"FieldSet": "_FieldSet"}
-        # Apollo ignores the (often invalid) fed1 definitions of these three and uses its own.
-        drop = {"key", "requires", "provides"} & defined_directives
+        # Apollo replaces the historical (often invalid) fed1 definitions of these three.
+        drop = {
+            d.name.value
+            for d in document.definitions
+            if isinstance(d, gast.DirectiveDefinitionNode)
+            and d.name.value in ("key", "requires", "provides")
+            and (
+                not d.arguments
+                or (
+                    len(d.arguments) == 1
+                    and d.arguments[0].name.value == "fields"
+                    and gast_type_text(d.arguments[0].type) in _FED1_KNOWN_BAD_FIELD_TYPES
+                )
+            )
+        }
         defined_directives -= drop
         for spec_name in specs.FED1_DIRECTIVE_NAMES:
             spec = specs.FEDERATION_DIRECTIVES_BY_NAME[spec_name]
@@ -557,6 +585,124 @@ def _complete_document(
     if extra:
         definitions.extend(parse_sdl("\n".join(extra)).definitions)
     return gast.DocumentNode(definitions=tuple(definitions)), machinery_directives, machinery_types
+
+
+def _tag_inaccessible_link_conflict(links: list[LinkFeature], fed_link: LinkFeature | None) -> str | None:
+    """Linking the tag/inaccessible specs directly while the federation link also
+    names @tag/@inaccessible the same way is ambiguous; Apollo rejects it."""
+    for identity, directive in ((specs.TAG_IDENTITY, "tag"), (specs.INACCESSIBLE_IDENTITY, "inaccessible")):
+        link = next((l for l in links if l.url.identity == identity), None)
+        if link is None:
+            continue
+        fed_name = fed_link.directive_name(directive) if fed_link is not None else directive
+        if fed_name == link.directive_name(directive):
+            return (
+                f'Please import "@{directive}" from the feature "{specs.FEDERATION_IDENTITY}" instead of using '
+                f'"{identity}" to avoid potential unexpected behavior in the future.'
+            )
+    return None
+
+
+_FED1_KNOWN_BAD_FIELD_TYPES = ("String", "_FieldSet", "FieldSet")
+
+
+def _check_user_definitions(
+    document: gast.DocumentNode, links: list[LinkFeature], fed_link: LinkFeature | None, fed_version: Version
+) -> list[str]:
+    """User redefinitions of spec directives must be compatible with the spec."""
+    user_defs = {d.name.value: d for d in document.definitions if isinstance(d, gast.DirectiveDefinitionNode)}
+    if not user_defs:
+        return []
+    expected: list[tuple[str, specs.DirectiveSpec, dict[str, str], Version]] = []
+    if fed_link is not None:
+        type_names = {t: fed_link.type_name(t) for t in specs.FEDERATION_TYPES}
+        for spec in specs.directives_for_version(fed_version):
+            expected.append((fed_link.directive_name(spec.name), spec, type_names, fed_version))
+    else:
+        type_names = {t: "_" + t for t in specs.FEDERATION_TYPES}
+        for spec_name in specs.FED1_UPGRADE_IMPORTS:
+            spec = specs.FEDERATION_DIRECTIVES_BY_NAME[spec_name]
+            node = user_defs.get(spec_name)
+            if spec_name in ("key", "requires", "provides") and node is not None:
+                args = list(node.arguments or ())
+                fields = next((a for a in args if a.name.value == "fields"), None)
+                field_type = gast_type_text(fields.type) if fields is not None else None
+                if not args or (len(args) == 1 and field_type in _FED1_KNOWN_BAD_FIELD_TYPES):
+                    continue  # Apollo replaces these historical definitions with its own
+            expected.append((spec_name, spec, type_names, (2, 4)))
+    errors: list[str] = []
+    for schema_name, spec, names, version in expected:
+        node = user_defs.get(schema_name)
+        if node is not None:
+            errors.extend(_compare_definition(node, spec, names, version))
+    return errors
+
+
+def gast_type_text(node: gast.TypeNode) -> str:
+    from graphql import print_ast
+
+    return print_ast(node)
+
+
+def _compare_definition(
+    node: gast.DirectiveDefinitionNode, spec: specs.DirectiveSpec, type_names: dict[str, str], version: Version
+) -> list[str]:
+    from router.composition.model import parse_type_ref, type_ref_from_ast
+
+    what = f'directive "@{spec.name}"'
+    errors: list[str] = []
+    actual_args = {a.name.value: a for a in node.arguments or ()}
+    expected_args = [
+        a for a in spec.args if not (spec.name == "override" and a.name == "label" and version < (2, 7))
+    ]
+    custom = set(type_names.values())
+    for arg in expected_args:
+        arg_type_text = arg.type
+        for t, n in type_names.items():
+            arg_type_text = arg_type_text.replace("{" + t + "}", n)
+        expected_type = parse_type_ref(arg_type_text)
+        actual = actual_args.get(arg.name)
+        if actual is None:
+            if isinstance(expected_type, NonNullRef) and arg.default is None:
+                errors.append(f'Invalid definition for {what}: missing required argument "{arg.name}"')
+            continue
+        actual_type = type_ref_from_ast(actual.type)
+        compared = actual_type
+        if isinstance(actual_type, NonNullRef) and not isinstance(expected_type, NonNullRef):
+            compared = actual_type.of
+        if compared != expected_type and not _valid_redefinition(expected_type, compared, custom):
+            errors.append(
+                f'Invalid definition for {what}: argument "{arg.name}" should have type "{expected_type}" but found type "{actual_type}"'
+            )
+        elif not isinstance(actual_type, NonNullRef):
+            actual_default = value_to_py(actual.default_value) if actual.default_value is not None else None
+            expected_default = {"true": True, "false": False}.get(arg.default or "", arg.default)
+            if actual_default != expected_default:
+                errors.append(
+                    f'Invalid definition for {what}: argument "{arg.name}" should have default value {arg.default or "undefined"} but found default value {actual_default}'
+                )
+    known = {a.name for a in expected_args}
+    for name in actual_args:
+        if name not in known:
+            errors.append(f'Invalid definition for {what}: unknown/unsupported argument "{name}"')
+    repeatable = spec.repeatable and not (spec.name == "shareable" and version < (2, 2))
+    if not repeatable and node.repeatable:
+        errors.append(f'Invalid definition for {what}: "@{spec.name}" should not be repeatable')
+    locations = [l.value for l in node.locations]
+    if not all(l in spec.locations for l in locations):
+        errors.append(
+            f'Invalid definition for {what}: "@{spec.name}" should have locations {", ".join(spec.locations)}, but found (non-subset) {", ".join(locations)}'
+        )
+    return errors
+
+
+def _valid_redefinition(expected: TypeRef, actual: TypeRef, custom: set[str]) -> bool:
+    if isinstance(expected, ListRef):
+        return isinstance(actual, ListRef) and _valid_redefinition(expected.of, actual.of, custom)
+    if isinstance(expected, NonNullRef):
+        return isinstance(actual, NonNullRef) and _valid_redefinition(expected.of, actual.of, custom)
+    assert isinstance(expected, NamedRef)
+    return expected.name in custom and isinstance(actual, NamedRef) and actual.name not in custom
 
 
 def _directive_text(schema_name: str, spec: specs.DirectiveSpec, type_names: dict[str, str], version: Version) -> str:
@@ -689,6 +835,23 @@ def validate_schema_shape(schema: Schema) -> list[str]:
     from router.composition.types_util import is_subtype_of
 
     errors: list[str] = []
+
+    def check_name(name: str) -> None:
+        if name.startswith("__"):
+            errors.append(f'Name "{name}" must not begin with "__", which is reserved by GraphQL introspection.')
+
+    for d in schema.directive_defs.values():
+        check_name(d.name)
+    for t in schema.types.values():
+        check_name(t.name)
+        for f in t.fields.values():
+            check_name(f.name)
+            for a in f.args.values():
+                check_name(a.name)
+        for f in t.input_fields.values():
+            check_name(f.name)
+        for v in t.values:
+            check_name(v)
     for t in schema.types.values():
         if t.kind in ("OBJECT", "INTERFACE"):
             if not t.fields:
