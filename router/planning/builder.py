@@ -375,7 +375,9 @@ class StepPlanner:
         if pos.anchor is not None:
             anchor = (pos.anchor[0], pos.anchor[1] + ((pos.type_name, field.name),))
         if self.graph.is_abstract(child):
-            self.plan_abstract(pos.step, built.child, path, child, field.selection, provided, collector, anchor)
+            declared = _named(placement.type) if placement is not None and placement.type else None
+            only = [declared] if declared and declared != child and not self.graph.is_abstract(declared) else None
+            self.plan_abstract(pos.step, built.child, path, child, field.selection, provided, collector, anchor, only)
             return
         fields = field.selection.fields_for(child)
         self.plan_fields(
@@ -414,7 +416,9 @@ class StepPlanner:
         provided: Provided,
         collector: set[Step] | None,
         anchor: Anchor = None,
+        only: list[str] | None = None,
     ) -> None:
+        """``only``: the subgraph declares the field with this object type instead."""
         subgraph = step.subgraph
         builder.add_typename()
         if self.graph.is_interface_object(subgraph, abstract):
@@ -431,7 +435,7 @@ class StepPlanner:
                 collector.add(target_step)
             self.plan_abstract(target_step, target_builder, path, abstract, selection, (), collector)
             return
-        possible = self.supergraph.possible_types_in(subgraph, abstract)
+        possible = only if only is not None else self.supergraph.possible_types_in(subgraph, abstract)
         if not possible and selection.common and not self.graph.schema.get_possible_types(
             self.graph.schema.type_map[abstract]  # type: ignore[arg-type]
         ):
@@ -577,6 +581,10 @@ class StepPlanner:
             routes.append((best[1], self._restricted(field, child, tuple(best[0]))))
             remaining = [sub for sub in remaining if sub not in best[0]]
         return routes
+
+
+def _named(type_ref: str) -> str:
+    return type_ref.replace("[", "").replace("]", "").replace("!", "").strip()
 
 
 def input_fields(fields: tuple[Field, ...]) -> list[InputField]:
