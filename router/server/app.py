@@ -166,11 +166,12 @@ def create_app(
                 max_age=600,
             )
         )
-    routes = [
-        # An ASGI app (not a function) so every method reaches it; it answers 405 itself.
-        Route(config.graphql_path, endpoint),
-        Route("/health", health, methods=["GET"]),
-    ]
+    # The endpoint is an ASGI app (not a function) so every method reaches it; it answers 405
+    # itself. It also answers at "/" (Apollo Router's default path) so clients and tools
+    # configured for either convention work.
+    routes = [Route(config.graphql_path, endpoint), Route("/health", health, methods=["GET"])]
+    if config.graphql_path != "/":
+        routes.append(Route("/", endpoint))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.endpoint = endpoint
     app.state.runtime = runtime

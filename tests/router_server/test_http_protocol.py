@@ -320,3 +320,9 @@ def test_cors_is_off_by_default_and_exact_when_configured(start_router, router: 
     assert allowed.headers["access-control-allow-origin"] == "https://app.example"
     other = cors.post({"query": "{ version }"}, headers={"origin": "https://evil.example"})
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_the_root_path_is_an_alias_of_the_graphql_endpoint(router: RouterUnderTest) -> None:
+    response = router.client.post("/", json={"query": "{ version }"})
+    assert response.json() == {"data": {"version": 3}}
+    assert router.client.get("/nothing-here").status_code == 404
