@@ -12,6 +12,7 @@ from router.config import ConfigError, RouterConfig, load_config
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--supergraph", metavar="FILE", help="supergraph SDL file (env SUPERGRAPH_PATH)")
+    parser.add_argument("supergraph_file", nargs="?", metavar="SUPERGRAPH", help="same as --supergraph")
     parser.add_argument("--host", help="interface to bind (env ROUTER_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (env ROUTER_PORT, default 8000)")
     parser.add_argument(
@@ -32,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def build_config(args: argparse.Namespace) -> RouterConfig:
     config = load_config(os.environ)
     return config.with_overrides(
-        supergraph_path=args.supergraph,
+        supergraph_path=args.supergraph or args.supergraph_file,
         host=args.host,
         port=args.port,
         introspection=args.introspection,

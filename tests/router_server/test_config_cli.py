@@ -99,9 +99,10 @@ def test_serve_without_supergraph_fails_with_a_clear_message() -> None:
 
 
 def test_serve_with_unreadable_or_invalid_supergraph_fails_cleanly(tmp_path: Path) -> None:
-    result = _serve("--supergraph", str(tmp_path / "missing.graphql"))
-    assert result.returncode == 1
-    assert "cannot read supergraph" in result.stderr
+    for args in (("--supergraph", str(tmp_path / "missing.graphql")), (str(tmp_path / "missing.graphql"),)):
+        result = _serve(*args)
+        assert result.returncode == 1
+        assert "cannot read supergraph" in result.stderr
     bad = tmp_path / "bad.graphql"
     bad.write_text("type Query { x: Int }")
     result = _serve("--supergraph", str(bad))
