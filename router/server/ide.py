@@ -31,7 +31,7 @@ const params = new URLSearchParams(location.search);
 const query = $("query"), vars = $("variables"), hdrs = $("headers"), out = $("response");
 query.value = params.get("query") || store.getItem("ide.query") || "query {\n  __typename\n}\n";
 vars.value = params.get("variables") || store.getItem("ide.variables") || "{}";
-hdrs.value = store.getItem("ide.headers") || "{}";
+hdrs.value = "{}";  // never persisted: headers usually carry a token
 let tab = "variables";
 function showTab(name) {
   tab = name; vars.hidden = name !== "variables"; hdrs.hidden = name !== "headers";
@@ -59,7 +59,7 @@ async function send(body) {
   return [res, await res.text()];
 }
 async function run() {
-  store.setItem("ide.query", query.value); store.setItem("ide.variables", vars.value); store.setItem("ide.headers", hdrs.value);
+  store.setItem("ide.query", query.value); store.setItem("ide.variables", vars.value);
   out.className = ""; $("status").textContent = "running\u2026";
   const started = performance.now();
   try {
