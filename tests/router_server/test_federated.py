@@ -206,3 +206,15 @@ def test_serve_command_with_subgraph_url_overrides(subgraph_servers, tmp_path: P
     log = (tmp_path / "router.log").read_text()
     assert "Traceback" not in log
     assert sys.executable  # the router ran under the test interpreter
+
+
+def test_the_ide_schema_explorer_query_works_on_the_real_router(federated: Federated) -> None:
+    from router.server.ide import _SCRIPT
+
+    start = _SCRIPT.index("const INTROSPECTION = `") + len("const INTROSPECTION = `")
+    introspection = _SCRIPT[start : _SCRIPT.index("`", start)]
+    body = federated.query(introspection).json()
+    assert "errors" not in body
+    names = {t["name"] for t in body["data"]["__schema"]["types"]}
+    assert {"Query", "User", "Review"} <= names
+    assert not any(name.startswith(("join__", "link__")) for name in names)
