@@ -84,8 +84,9 @@ async def record_order(
             .values(order_id=order_id, user_id=user_id, product_id=item.product_id, quantity=item.quantity, purchased_at=placed_at)
             .on_conflict_do_nothing(index_elements=["order_id", "product_id"])
         )
-    if profile.last_activity_at is None or placed_at > profile.last_activity_at:
-        profile.last_activity_at = placed_at
+    # When we learned of it, not when it was placed: an order delivered late (say after a
+    # broker outage) must still count as activity since the last refresh.
+    profile.last_activity_at = utc_now()
     return profile
 
 

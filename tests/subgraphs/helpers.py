@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pika
+from sqlalchemy import select
 
 from subgraphs.common.auth import create_access_token
+from subgraphs.common.database import Database
+from subgraphs.common.events import Event
+from subgraphs.common.events.store import EventStore
 from subgraphs.common.events.topology import DEAD_LETTER_EXCHANGE, EXCHANGE
 from subgraphs.common.settings import load_settings
 from tests.conftest import TEST_SECRET_KEY, all_queue_names, service_env
@@ -112,3 +119,40 @@ def running(name: str, env: Mapping[str, str], tmp: Path) -> Iterator[Service]:
         yield service
     finally:
         service.stop()
+
+
+def publish_event(namespace: str, event: Event) -> Event:
+    """Publish like a producer's relay would: persistent, on the namespace's exchange."""
+    client = RabbitClient()
+    try:
+        client.channel.basic_publish(
+            namespace + EXCHANGE,
+            event.type,
+            event.to_json(),
+            pika.BasicProperties(delivery_mode=2, content_type="application/json", message_id=event.id),
+        )
+    finally:
+        client.close()
+    return event
+
+
+async def wait_processed(database: Database, store: EventStore, *published: Event, timeout: float = 15.0) -> None:
+    """Until the service has committed the handling of every event (its inbox rows)."""
+    wanted = {event.id for event in published}
+    deadline = time.monotonic() + timeout
+    while True:
+        async with database.session() as session:
+            done = set((await session.scalars(select(store.inbox.c.event_id).where(store.inbox.c.event_id.in_(wanted)))).all())
+        if done == wanted:
+            return
+        assert time.monotonic() < deadline, f"events not processed: {wanted - done}"
+        await asyncio.sleep(0.05)
+
+
+def queued_events(queue: str) -> list[Event]:
+    """Take every message waiting in ``queue`` (a queue nobody consumes in the test)."""
+    client = RabbitClient()
+    try:
+        return [Event.from_json(body) for body in client.drain(queue)]
+    finally:
+        client.close()

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pika
 import pytest
-from sqlalchemy import select
 
 from subgraphs.common.database import Database
 from subgraphs.common.events import Event
 from subgraphs.notifications.models import events as store
-from tests.subgraphs.helpers import Service, database_url, delete_namespace, new_namespace, running, subgraph_env
-from tests.support.rabbit import RabbitClient
+from tests.subgraphs.helpers import (
+    Service,
+    database_url,
+    delete_namespace,
+    new_namespace,
+    publish_event,
+    running,
+    subgraph_env,
+    wait_processed,
+)
 
 _user_ids = itertools.count(20_000)
 
@@ -33,19 +38,7 @@ class NotificationsUnderTest:
     database: Database | None = None
 
     def publish(self, event_type: str, data: dict[str, Any], event: Event | None = None) -> Event:
-        """Publish like a producer's relay would (persistent, on the namespace's exchange)."""
-        event = event or Event(type=event_type, data=data, source="tests")
-        client = RabbitClient()
-        try:
-            client.channel.basic_publish(
-                self.namespace + "events",
-                event.type,
-                event.to_json(),
-                pika.BasicProperties(delivery_mode=2, content_type="application/json", message_id=event.id),
-            )
-        finally:
-            client.close()
-        return event
+        return publish_event(self.namespace, event or Event(type=event_type, data=data, source="tests"))
 
     def register(self, user_id: int, version: int = 1, **preferences: bool) -> Event:
         prefs = {"promotions": True, "order_updates": True, "recommendations": True, **preferences}
@@ -61,17 +54,8 @@ class NotificationsUnderTest:
         )
 
     async def wait_processed(self, *published: Event, timeout: float = 15.0) -> None:
-        """Until the service has committed the handling of every event (its inbox rows)."""
         assert self.database is not None
-        wanted = {event.id for event in published}
-        deadline = time.monotonic() + timeout
-        while True:
-            async with self.database.session() as session:
-                done = set((await session.scalars(select(store.inbox.c.event_id).where(store.inbox.c.event_id.in_(wanted)))).all())
-            if done == wanted:
-                return
-            assert time.monotonic() < deadline, f"events not processed: {wanted - done}"
-            time.sleep(0.05)
+        await wait_processed(self.database, store, *published, timeout=timeout)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
