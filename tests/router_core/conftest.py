@@ -73,3 +73,33 @@ def shop(shop_data: ShopData) -> Iterator[Router]:
 def shop_router(shop: Router) -> Router:
     shop.reset()
     return shop
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Iterator[Router]:
+    from tests.router_core.graphs.catalog import catalog_subgraphs
+
+    subgraphs = catalog_subgraphs()
+    with serve_subgraphs(*subgraphs.values()) as urls:
+        yield make_router("catalog", subgraphs, urls)
+
+
+@pytest.fixture
+def catalog_router(catalog: Router) -> Router:
+    catalog.reset()
+    return catalog
+
+
+@pytest.fixture(scope="module")
+def fed1() -> Iterator[Router]:
+    from tests.router_core.graphs.fed1 import fed1_subgraphs
+
+    subgraphs = fed1_subgraphs()
+    with serve_subgraphs(*subgraphs.values()) as urls:
+        yield make_router("fed1", subgraphs, urls)
+
+
+@pytest.fixture
+def fed1_router(fed1: Router) -> Router:
+    fed1.reset()
+    return fed1

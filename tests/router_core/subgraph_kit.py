@@ -99,7 +99,12 @@ class Subgraph:
             extra += "extend type Query { _service: _Service! }\n"
         if not re.search(r"(^|\n)\s*type\s+Query\b", self.sdl):
             extra = "type Query\n" + extra
-        schema = build_ast_schema(parse(FEDERATION_PREAMBLE + self.sdl + "\n" + extra), assume_valid_sdl=True)
+        sdl = self.sdl
+        for name in set(re.findall(r"extend\s+type\s+(\w+)", sdl)):
+            if not re.search(rf"(^|\n)\s*type\s+{name}\b", sdl):
+                # federation 1: an extension of a type owned by another subgraph
+                sdl = re.sub(rf"extend\s+type\s+{name}\b", f"type {name}", sdl, count=1)
+        schema = build_ast_schema(parse(FEDERATION_PREAMBLE + sdl + "\n" + extra), assume_valid_sdl=True)
         for graphql_type in schema.type_map.values():
             if isinstance(graphql_type, (GraphQLInterfaceType, GraphQLUnionType)):
                 graphql_type.resolve_type = lambda obj, _info, _type: obj.get("__typename")  # type: ignore[assignment]
