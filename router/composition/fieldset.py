@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from graphql import GraphQLSyntaxError, parse
 from graphql.language import ast as gast
@@ -49,6 +50,11 @@ class ResolvedFieldSet:
 
 
 def parse_field_set(text: str) -> list[gast.SelectionNode]:
+    return list(_parse_field_set_cached(text))
+
+
+@lru_cache(maxsize=4096)
+def _parse_field_set_cached(text: str) -> tuple[gast.SelectionNode, ...]:
     try:
         source = text if text.strip().startswith("{") else "{" + text + "}"
         doc = parse(source, no_location=True)
@@ -56,7 +62,7 @@ def parse_field_set(text: str) -> list[gast.SelectionNode]:
         raise FieldSetError(exc.message) from exc
     if len(doc.definitions) != 1 or not isinstance(doc.definitions[0], gast.OperationDefinitionNode):
         raise FieldSetError(f'Invalid field set "{text}"')
-    return list(doc.definitions[0].selection_set.selections)
+    return tuple(doc.definitions[0].selection_set.selections)
 
 
 def resolve_field_set(

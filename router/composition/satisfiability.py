@@ -75,6 +75,9 @@ class _Checker:
         self.overridden = getattr(result, "overridden", set())
         self._error_keys: set[str] = set()
         self.tag: Any = None  # (mutation field, subgraph) while validating a partition
+        self._jump_cache: dict[Any, tuple[list[Position], list[tuple[int, str]]]] = {}
+        self._collect_cache: dict[Any, bool] = {}
+        self._entity_cache: dict[tuple[int, str], list[tuple[str, list[Any]]]] = {}
         self.mutation_errors: dict[str, dict[str, list[CompositionError]]] = {}
 
     def _spec_directives(self) -> dict[str, tuple[str, str]]:
@@ -253,6 +256,14 @@ class _Checker:
 
     def entity_positions_in(self, j: int, type_name: str) -> list[tuple[str, list[Any]]]:
         """Types standing for supergraph ``type_name`` in subgraph ``j`` with their keys."""
+        key = (j, type_name)
+        cached = self._entity_cache.get(key)
+        if cached is None:
+            cached = self._entity_positions_in(j, type_name)
+            self._entity_cache[key] = cached
+        return cached
+
+    def _entity_positions_in(self, j: int, type_name: str) -> list[tuple[str, list[Any]]]:
         sg = self.subgraphs[j]
         st = sg.schema.types.get(type_name)
         result = []
@@ -269,6 +280,16 @@ class _Checker:
 
     def jumps(self, start: Position, type_name: str, reasons: list[tuple[int, str]], field_name: str | None = None) -> list[Position]:
         """Positions reachable from ``start`` through key (or root type) jumps."""
+        key = (start, type_name, field_name)
+        cached = self._jump_cache.get(key)
+        if cached is None:
+            found: list[tuple[int, str]] = []
+            cached = (self._jumps(start, type_name, found, field_name), found)
+            self._jump_cache[key] = cached
+        reasons.extend(cached[1])
+        return cached[0]
+
+    def _jumps(self, start: Position, type_name: str, reasons: list[tuple[int, str]], field_name: str | None) -> list[Position]:
         is_root = self.schema.is_root(type_name)
         reached: list[Position] = []
         visited = {start.sg}
@@ -327,6 +348,15 @@ class _Checker:
 
     def can_collect(self, pos: Position, type_name: str, text: str, allow_jumps: bool) -> bool:
         """Can the selection ``text`` (on ``type_name``) be fetched from ``pos``?"""
+        key = (pos, type_name, text, allow_jumps)
+        cached = self._collect_cache.get(key)
+        if cached is None:
+            self._collect_cache[key] = False  # a cycle through this very question cannot help
+            cached = self._can_collect(pos, type_name, text, allow_jumps)
+            self._collect_cache[key] = cached
+        return cached
+
+    def _can_collect(self, pos: Position, type_name: str, text: str, allow_jumps: bool) -> bool:
         sg = self.subgraphs[pos.sg]
         schema = sg.schema if sg.schema.types.get(pos.type) is not None else self.schema
         try:

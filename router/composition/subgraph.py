@@ -99,16 +99,22 @@ class Subgraph:
 
     # ------------------------------------------------------------ naming
 
-    @property
+    @cached_property
     def fed_link(self) -> LinkFeature | None:
         return next((l for l in self.links if l.url.identity == specs.FEDERATION_IDENTITY), None)
 
+    @cached_property
+    def _dnames(self) -> dict[str, str]:
+        link = self.fed_link
+        return {d.name: (link.directive_name(d.name) if link else d.name) for d in specs.FEDERATION_DIRECTIVES}
+
     def dname(self, spec_name: str) -> str:
         """Name, in this subgraph, of federation directive ``@spec_name``."""
-        link = self.fed_link
-        if link is None:
-            return spec_name
-        return link.directive_name(spec_name)
+        name = self._dnames.get(spec_name)
+        if name is None:
+            link = self.fed_link
+            return link.directive_name(spec_name) if link else spec_name
+        return name
 
     def directive_source(self, schema_name: str) -> tuple[str, str, Version] | None:
         """(spec identity, name in spec, spec version) of a directive name, if it comes
