@@ -963,12 +963,13 @@ class Merger:
             )
             return
         without_external = self._validate_and_filter_external(sources, parent)
-        dest.description = self._merge_description(without_external)
-        self._record_field_applied_directives(without_external, parent, dest)
-        self._add_arguments_shallow(without_external, dest, coordinate)
-        for arg in list(dest.args.values()):
-            arg_sources = [s.args.get(arg.name) if s is not None else None for s in without_external]
-            self._merge_argument(arg_sources, arg, f"{coordinate}({arg.name}:)")
+        if any(s is not None for s in without_external):
+            dest.description = self._merge_description(without_external)
+            self._record_field_applied_directives(without_external, parent, dest)
+            self._add_arguments_shallow(without_external, dest, coordinate)
+            for arg in list(dest.args.values()):
+                arg_sources = [s.args.get(arg.name) if s is not None else None for s in without_external]
+                self._merge_argument(arg_sources, arg, f"{coordinate}({arg.name}:)")
         all_equal = self._merge_type_reference(
             without_external if any(s is not None for s in without_external) else sources,
             dest,
@@ -1840,20 +1841,22 @@ class Merger:
                 if itf is None:
                     continue
                 for itf_field in list(itf.fields.values()):
-                    if itf_field.name in t.fields:
+                    existing = t.fields.get(itf_field.name)
+                    if existing is not None:
+                        # A field an implementation only declares @external (to @require it) is
+                        # really defined by the @interfaceObject: its directives (e.g. @tag) apply.
+                        joins = [d for d in existing.directives if d.name == "join__field"]
+                        if (
+                            joins
+                            and all(d.arg_value("external") is True for d in joins)
+                            and self._provided_by_interface_object(itf_field.name, itf_name)
+                        ):
+                            self._copy_non_join_directives(t, itf_field, existing)
                         continue
                     if not self._provided_by_interface_object(itf_field.name, itf_name):
                         continue
                     new = Field(itf_field.name, itf_field.type, description=itf_field.description)
-                    for spec_name, sg_name in self.access_control:
-                        extra = self._access_control_sources().get(f"{t.name}.{new.name}_{spec_name}", [])
-                        if extra:
-                            self._merge_applied_directive(sg_name, extra, new)
-                    ac_names = {n for _s, n in self.access_control}
-                    for d in itf_field.directives:
-                        if d.name.startswith("join__") or d.name in ac_names:
-                            continue
-                        new.directives.append(Directive(d.name, dict(d.args)))
+                    self._copy_non_join_directives(t, itf_field, new)
                     for a in itf_field.args.values():
                         new.args[a.name] = InputValue(
                             a.name,
@@ -1865,6 +1868,17 @@ class Merger:
                     new.directives.append(Directive("join__field", {}))
                     t.fields[new.name] = new
                     self._validate_field_sharing([None] * self.n, t, new, FieldMergeContext())
+
+    def _copy_non_join_directives(self, parent: TypeDef, source: Field, dest: Field) -> None:
+        for spec_name, sg_name in self.access_control:
+            extra = self._access_control_sources().get(f"{parent.name}.{dest.name}_{spec_name}", [])
+            if extra:
+                self._merge_applied_directive(sg_name, extra, dest)
+        ac_names = {n for _s, n in self.access_control}
+        for d in source.directives:
+            if d.name.startswith("join__") or d.name in ac_names:
+                continue
+            dest.directives.append(Directive(d.name, dict(d.args)))
 
     def _provided_by_interface_object(self, field_name: str, itf_name: str) -> bool:
         for sg in self.subgraphs:

@@ -96,6 +96,8 @@ class Subgraph:
     upgraded_from_fed1: bool = False
     # directive names that belong to federation/link machinery (never merged)
     machinery_directives: set[str] = field(default_factory=set)
+    # problems only reported when upgrading a federation 1 subgraph
+    upgrade_errors: list[CompositionError] = field(default_factory=list)
 
     # ------------------------------------------------------------ naming
 
@@ -339,14 +341,16 @@ def build_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     if fed_link is not None:
         fed_version = fed_link.url.version
         if fed_version not in specs.KNOWN_FEDERATION_VERSIONS:
+            unknown = _err(
+                name,
+                "UNKNOWN_FEDERATION_LINK_VERSION",
+                f"Invalid version v{fed_version[0]}.{fed_version[1]} for the federation feature in @link directive on schema",
+            )
+            # Apollo still validates the schema, now without any federation definition.
+            completed, _, _ = _complete_document(document, links, None, True, fed_version, with_federation=False)
             raise CompositionFailed(
-                [
-                    _err(
-                        name,
-                        "UNKNOWN_FEDERATION_LINK_VERSION",
-                        f"Invalid version v{fed_version[0]}.{fed_version[1]} for the federation feature in @link directive on schema",
-                    )
-                ]
+                [unknown]
+                + [_err(name, "INVALID_GRAPHQL", _improve_message(e, None, False)) for e in validate_sdl(completed, rules=_SDL_RULES)]
             )
         import_errors = _check_federation_imports(name, fed_link)
         if import_errors:
@@ -355,11 +359,16 @@ def build_subgraph(name: str, url: str, sdl: str) -> Subgraph:
         fed_version = specs.FED1_UPGRADE_VERSION
 
     conflict = _tag_inaccessible_link_conflict(links, fed_link)
-    if conflict:
+    if conflict and fed2:
         raise CompositionFailed([_err(name, "INVALID_LINK_DIRECTIVE_USAGE", conflict)])
-    definition_errors = _check_user_definitions(document, links, fed_link, fed_version)
+    definition_errors = _check_user_definitions(document, links, fed_link, fed_version, upgrade=False)
     if definition_errors:
         raise CompositionFailed([_err(name, "DIRECTIVE_DEFINITION_INVALID", m) for m in definition_errors])
+    # federation 1: definitions clashing with what the upgrade imports fail at upgrade time
+    upgrade_errors = [
+        _err(name, "DIRECTIVE_DEFINITION_INVALID", m)
+        for m in (_check_user_definitions(document, links, fed_link, fed_version, upgrade=True) if not fed2 else [])
+    ]
     completed, machinery_directives, machinery_types = _complete_document(document, links, fed_link, fed2, fed_version)
     errors = [
         _err(name, "INVALID_GRAPHQL", _improve_message(e, fed_link, fed2))
@@ -369,6 +378,8 @@ def build_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     errors.extend(_err(name, "INVALID_GRAPHQL", m) for m in _known_type_errors(schema))
     if errors:
         raise CompositionFailed(errors)
+    if conflict:  # federation 1: found when upgrading, after GraphQL validation
+        raise CompositionFailed([_err(name, "INVALID_LINK_DIRECTIVE_USAGE", conflict)])
 
     for type_name in machinery_types:
         schema.types.pop(type_name, None)
@@ -403,6 +414,7 @@ def build_subgraph(name: str, url: str, sdl: str) -> Subgraph:
         fed_version=fed_version,
         links=links,
         machinery_directives=machinery_directives,
+        upgrade_errors=upgrade_errors,
     )
 
 
@@ -424,16 +436,21 @@ def _read_links(subgraph: str, document: gast.DocumentNode) -> tuple[list[LinkFe
         url = args.get("url")
         if isinstance(url, str) and url.startswith(specs.LINK_IDENTITY + "/") and isinstance(args.get("as"), str):
             link_name = args["as"]
+    invalid: list[CompositionError] = []
     for d in schema_directives:
         if d.name.value != link_name:
             continue
-        args = {a.name.value: value_to_py(a.value) for a in d.arguments or ()}
-        url = args.get("url")
-        if not isinstance(url, str):
+        url_node = next((a.value for a in d.arguments or () if a.name.value == "url"), None)
+        if not isinstance(url_node, gast.StringValueNode):
             continue
+        args = {a.name.value: value_to_py(a.value) for a in d.arguments or ()}
+        url = url_node.value
         parsed = specs.parse_feature_url(url)
         if parsed is None:
-            errors.append(_err(subgraph, "INVALID_LINK_IDENTIFIER", f'Invalid url "{url}" for @link: missing or invalid version'))
+            last = url.rstrip("/").rsplit("/", 1)[-1]
+            invalid.append(
+                _err(subgraph, "INVALID_LINK_IDENTIFIER", f"Expected a version string (of the form v1.2), got {last}")
+            )
             continue
         imports: list[tuple[str, str | None]] = []
         for item in args.get("import") or []:
@@ -466,6 +483,8 @@ def _read_links(subgraph: str, document: gast.DocumentNode) -> tuple[list[LinkFe
             )
             continue
         links.append(LinkFeature(parsed, alias if isinstance(alias, str) else parsed.name, imports, purpose))
+    if any(l.url.identity == specs.FEDERATION_IDENTITY for l in links):
+        errors.extend(invalid)  # federation 1 schemas ignore links they cannot read
     if links and not any(l.url.identity == specs.LINK_IDENTITY for l in links):
         links.insert(0, LinkFeature(specs.parse_feature_url(specs.LINK_IDENTITY + "/v1.0"), link_name))  # type: ignore[arg-type]
     return links, errors
@@ -491,6 +510,7 @@ def _complete_document(
     fed_link: LinkFeature | None,
     fed2: bool,
     fed_version: Version,
+    with_federation: bool = True,
 ) -> tuple[gast.DocumentNode, set[str], set[str]]:
     """Add the definitions the linked specs provide, so SDL validation knows them."""
     defined_directives = {d.name.value for d in document.definitions if isinstance(d, gast.DirectiveDefinitionNode)}
@@ -516,7 +536,6 @@ def _complete_document(
             extra.append(text)
 
     if fed2:
-        assert fed_link is not None
         link_link = next(l for l in links if l.url.identity == specs.LINK_IDENTITY)
         purpose = link_link.type_name("Purpose")
         import_type = link_link.type_name("Import")
@@ -526,6 +545,8 @@ def _complete_document(
             link_link.name_in_schema,
             f"directive @{link_link.name_in_schema}(url: String, as: String, for: {purpose}, import: [{import_type}]) repeatable on SCHEMA",
         )
+    if fed2 and with_federation:
+        assert fed_link is not None
         type_names = {t: fed_link.type_name(t) for t in specs.FEDERATION_TYPES}
         for t, since in specs.FEDERATION_TYPES.items():
             if since <= fed_version:
@@ -546,7 +567,7 @@ def _complete_document(
                             add_type(names[t], f"scalar {names[t]}")
                     schema_name = link.directive_name(spec_name)
                     add_directive(schema_name, _directive_text(schema_name, spec, names, fed_version), False)
-    else:
+    elif not fed2:
         add_type("_FieldSet", "scalar _FieldSet")
         type_names = {"FieldSet": "_FieldSet"}
         # Apollo replaces the historical (often invalid) fed1 definitions of these three.
@@ -613,7 +634,11 @@ _FED1_KNOWN_BAD_FIELD_TYPES = ("String", "_FieldSet", "FieldSet")
 
 
 def _check_user_definitions(
-    document: gast.DocumentNode, links: list[LinkFeature], fed_link: LinkFeature | None, fed_version: Version
+    document: gast.DocumentNode,
+    links: list[LinkFeature],
+    fed_link: LinkFeature | None,
+    fed_version: Version,
+    upgrade: bool = False,
 ) -> list[str]:
     """User redefinitions of spec directives must be compatible with the spec."""
     user_defs = {d.name.value: d for d in document.definitions if isinstance(d, gast.DirectiveDefinitionNode)}
@@ -627,6 +652,8 @@ def _check_user_definitions(
     else:
         type_names = {t: "_" + t for t in specs.FEDERATION_TYPES}
         for spec_name in specs.FED1_UPGRADE_IMPORTS:
+            if (spec_name in specs.FED1_DIRECTIVE_NAMES) == upgrade:
+                continue
             spec = specs.FEDERATION_DIRECTIVES_BY_NAME[spec_name]
             node = user_defs.get(spec_name)
             if spec_name in ("key", "requires", "provides") and node is not None:
@@ -846,16 +873,31 @@ def validate_schema_shape(schema: Schema) -> list[str]:
         if name.startswith("__"):
             errors.append(f'Name "{name}" must not begin with "__", which is reserved by GraphQL introspection.')
 
+    def check_input_value(coordinate: str, value: InputValue, kind: str) -> None:
+        if value.is_required() and any(d.name == "deprecated" for d in value.directives):
+            label = "argument" if kind == "argument" else "input field"
+            errors.append(f"Required {label} {coordinate} cannot be deprecated.")
+        if value.default is not None and not is_valid_value(schema, value.type, value.default):
+            from router.composition.model import print_value
+
+            errors.append(
+                f"Invalid default value (got: {print_value(value.default)}) provided for {kind} {coordinate} of type {value.type}."
+            )
+
     for d in schema.directive_defs.values():
         check_name(d.name)
+        for a in d.args.values():
+            check_input_value(f"@{d.name}({a.name}:)", a, "argument")
     for t in schema.types.values():
         check_name(t.name)
         for f in t.fields.values():
             check_name(f.name)
             for a in f.args.values():
                 check_name(a.name)
+                check_input_value(f"{t.name}.{f.name}({a.name}:)", a, "argument")
         for f in t.input_fields.values():
             check_name(f.name)
+            check_input_value(f"{t.name}.{f.name}", f, "input field")
         for v in t.values:
             check_name(v)
     for t in schema.types.values():
@@ -936,3 +978,48 @@ def validate_schema_shape(schema: Schema) -> list[str]:
                 if ft is not None and not ft.is_input:
                     errors.append(f"The type of {t.name}.{f.name} must be Input Type but got: {f.type}.")
     return errors
+
+
+def is_valid_value(schema: Schema, ref: TypeRef, node: gast.ValueNode) -> bool:
+    """Whether a literal is a valid value of ``ref`` (input coercion rules, loosely)."""
+    if isinstance(node, gast.NullValueNode):
+        return not isinstance(ref, NonNullRef)
+    if isinstance(ref, NonNullRef):
+        return is_valid_value(schema, ref.of, node)
+    if isinstance(ref, ListRef):
+        if isinstance(node, gast.ListValueNode):
+            return all(is_valid_value(schema, ref.of, v) for v in node.values)
+        return is_valid_value(schema, ref.of, node)
+    assert isinstance(ref, NamedRef)
+    name = ref.name
+    if isinstance(node, gast.VariableNode):
+        return False
+    if name == "Int":
+        return isinstance(node, gast.IntValueNode) and -(2**31) <= int(node.value) < 2**31
+    if name == "Float":
+        return isinstance(node, gast.IntValueNode | gast.FloatValueNode)
+    if name == "String":
+        return isinstance(node, gast.StringValueNode)
+    if name == "Boolean":
+        return isinstance(node, gast.BooleanValueNode)
+    if name == "ID":
+        return isinstance(node, gast.StringValueNode | gast.IntValueNode)
+    t = schema.types.get(name)
+    if t is None or t.kind == "SCALAR":
+        return True
+    if t.kind == "ENUM":
+        return isinstance(node, gast.EnumValueNode) and node.value in t.values
+    if t.kind == "INPUT_OBJECT":
+        if not isinstance(node, gast.ObjectValueNode):
+            return False
+        given = {f.name.value: f.value for f in node.fields}
+        if any(k not in t.input_fields for k in given):
+            return False
+        for field_def in t.input_fields.values():
+            if field_def.name in given:
+                if not is_valid_value(schema, field_def.type, given[field_def.name]):
+                    return False
+            elif field_def.is_required():
+                return False
+        return True
+    return False

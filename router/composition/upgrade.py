@@ -74,6 +74,8 @@ class _Upgrader:
         self.errors.append(CompositionError(code, f"[{self.sg.name}] {message}", [self.sg.name], element))
 
     def upgrade(self) -> tuple[Subgraph | None, list[CompositionError]]:
+        if self.original.upgrade_errors:
+            return None, list(self.original.upgrade_errors)
         for t in self.schema.types.values():
             self.check_extension_with_no_base(t)
         self.fix_field_set_arguments()
@@ -296,7 +298,7 @@ class _Upgrader:
                 if self.sg.is_external(t.name, f) and not self.sg.is_field_used(t.name, fname):
                     del t.fields[fname]
                     removed = True
-            if removed and not t.fields:
+            if removed and not t.fields and self.schema.roots.get("query") != t.name:
                 if _is_referenced(self.schema, t.name):
                     self.err(
                         "TYPE_WITH_ONLY_UNUSED_EXTERNAL",

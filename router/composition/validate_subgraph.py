@@ -10,15 +10,28 @@ import re
 from graphql.language import ast as gast
 
 from router.composition.errors import CompositionError
+from typing import Any
+
 from router.composition.fieldset import (
     FieldSelection,
     FieldSetError,
     FragmentSelection,
     Selection,
+    parse_field_set,
     resolve_field_set,
     selection_key,
 )
-from router.composition.model import Directive, Field, TypeDef, base_name, print_directive
+from router.composition.model import (
+    Directive,
+    Field,
+    ListRef,
+    NamedRef,
+    NonNullRef,
+    TypeDef,
+    TypeRef,
+    base_name,
+    print_directive,
+)
 from router.composition.subgraph import Subgraph
 
 _CONTEXT_RE = re.compile(
@@ -331,15 +344,7 @@ class _SubgraphValidator:
                                 coordinate,
                             )
                         else:
-                            for ctx_type in contexts[context]:
-                                try:
-                                    resolve_field_set(self.schema, ctx_type.name, selection)
-                                except FieldSetError as exc:
-                                    self.err(
-                                        "CONTEXT_INVALID_SELECTION",
-                                        f'Context "{context}" is used in "{coordinate}" but the selection is invalid for type "{ctx_type.name}". Error: {exc}',
-                                        coordinate,
-                                    )
+                            self._validate_context_selection(context, selection, coordinate, arg, contexts[context])
                         keys = self.sg.keys(t)
                         if not any(k.arg_value("resolvable", True) is not False for k in keys):
                             self.err(
@@ -347,6 +352,122 @@ class _SubgraphValidator:
                                 f'Object "{t.name}" has no resolvable key but has a field with a contextual argument.',
                                 t.name,
                             )
+
+    def _validate_context_selection(
+        self, context: str, selection: str, coordinate: str, arg: Any, locations: list[TypeDef]
+    ) -> None:
+        def invalid(detail: str) -> None:
+            self.err(
+                "CONTEXT_INVALID_SELECTION",
+                f'Context "{context}" is used in "{coordinate}" but the selection is invalid: {detail}',
+                coordinate,
+            )
+
+        try:
+            nodes = parse_field_set(selection)
+        except FieldSetError as exc:
+            invalid(str(exc))
+            return
+        if not nodes:
+            invalid("no selection is made")
+            return
+        first = nodes[0]
+        if isinstance(first, gast.FieldNode):
+            if len(nodes) != 1:
+                invalid("multiple selections are made")
+                return
+            kind = "field"
+        elif isinstance(first, gast.InlineFragmentNode):
+            if not all(isinstance(n, gast.InlineFragmentNode) for n in nodes):
+                invalid("multiple fields could be selected")
+                return
+            conditions = [n.type_condition.name.value for n in nodes if n.type_condition]  # type: ignore[union-attr]
+            if len(set(conditions)) != len(nodes):
+                invalid("type conditions have same name")
+                return
+            kind = "fragment"
+        else:
+            invalid("fragment spread is not allowed")
+            return
+        used_conditions: set[str] = set()
+        for location in locations:
+            try:
+                resolved = resolve_field_set(self.schema, location.name, selection, allow_aliases=True)
+            except FieldSetError as exc:
+                self.err(
+                    "CONTEXT_INVALID_SELECTION",
+                    f'Context "{context}" is used in "{coordinate}" but the selection is invalid for type {location.name}. Error: {exc}',
+                    coordinate,
+                )
+                return
+            if _has_directives(resolved.selections):
+                invalid("directives are not allowed in the selection")
+            if _has_alias(resolved.selections):
+                invalid("aliases are not allowed in the selection")
+            if kind == "field":
+                resolved_type = self._context_value_type(location, resolved.selections, coordinate)
+                if resolved_type is None or not _valid_implementation_type(resolved_type, arg.type):
+                    invalid(f'the type of the selection "{resolved_type}" does not match the expected type "{arg.type}"')
+                    return
+            else:
+                matching = []
+                for sel in resolved.selections:
+                    if not isinstance(sel, FragmentSelection):
+                        invalid("selection should only contain a single field or at least one inline fragment}\"")
+                        continue
+                    if sel.type_condition is None:
+                        invalid('inline fragments must have type conditions"')
+                        continue
+                    ct = self.schema.types.get(sel.type_condition)
+                    if ct is not None and ct.kind == "OBJECT":
+                        if sel.type_condition in self.schema.possible_runtime_types(location.name):
+                            matching.append(sel)
+                            used_conditions.add(sel.type_condition)
+                    else:
+                        invalid('type conditions must be an object type"')
+                if not matching:
+                    invalid(f'no type condition matches the location "{location.name}"')
+                    return
+                for sel in matching:
+                    resolved_type = self._context_value_type(self.schema.types[sel.type_condition], sel.selections, coordinate)
+                    if resolved_type is None:
+                        invalid(f'the type of the selection does not match the expected type "{arg.type}"')
+                        return
+                    if isinstance(resolved_type, NonNullRef):
+                        resolved_type = resolved_type.of
+                    if not _valid_implementation_type(resolved_type, arg.type):
+                        invalid(f'the type of the selection "{resolved_type}" does not match the expected type "{arg.type}"')
+                        return
+        if kind == "fragment":
+            for condition in conditions:
+                if condition not in used_conditions:
+                    invalid(f'type condition "{condition}" is never used.')
+
+    def _context_value_type(self, current: TypeDef, selections: list[Selection], coordinate: str) -> TypeRef | None:
+        if self.sg.is_interface_object(current):
+            self.err(
+                "CONTEXT_INVALID_SELECTION",
+                f'Context "is used in "{coordinate}" but the selection is invalid: One of the types in the selection is an interfaceObject: "{current.name}"',
+                coordinate,
+            )
+        results: list[TypeRef | None] = []
+        for sel in selections:
+            if not isinstance(sel, FieldSelection):
+                results.append(None)
+                continue
+            f = self.schema.field(sel.parent, sel.name)
+            if f is None:
+                results.append(None)
+                continue
+            if sel.selections:
+                inner = self._context_value_type(self.schema.types[base_name(f.type)], sel.selections, coordinate)
+                results.append(None if inner is None else _wrap_lists(f.type, inner))
+            else:
+                results.append(_wrap_lists(f.type, NamedRef(base_name(f.type))))
+        if not results:
+            return None
+        first = results[0]
+        return first if all(str(r) == str(first) for r in results) else None
 
     # ------------------------------------------------------------ @external
 
@@ -550,6 +671,47 @@ class _SubgraphValidator:
                                 f'Invalid use of @{d.name} on field "{t.name}.{f.name}": @{d.name} cannot be applied on interfaces, interface fields and interface objects',
                                 f"{t.name}.{f.name}",
                             )
+
+
+def _has_directives(selections: list[Selection]) -> bool:
+    for sel in selections:
+        if sel.directives:
+            return True
+        if sel.selections and _has_directives(sel.selections):
+            return True
+    return False
+
+
+def _has_alias(selections: list[Selection]) -> bool:
+    for sel in selections:
+        if isinstance(sel, FieldSelection) and sel.alias is not None:
+            return True
+        if sel.selections and _has_alias(sel.selections):
+            return True
+    return False
+
+
+def _wrap_lists(original: TypeRef, resolved: TypeRef) -> TypeRef:
+    """Re-apply the list wrappers of ``original`` (not its non-null ones) around ``resolved``."""
+    lists = 0
+    ref = original
+    while not isinstance(ref, NamedRef):
+        if isinstance(ref, ListRef):
+            lists += 1
+        ref = ref.of
+    for _ in range(lists):
+        resolved = ListRef(resolved)
+    return resolved
+
+
+def _valid_implementation_type(field_type: TypeRef, implemented: TypeRef) -> bool:
+    if isinstance(field_type, NonNullRef):
+        if isinstance(implemented, NonNullRef):
+            return _valid_implementation_type(field_type.of, implemented.of)
+        return _valid_implementation_type(field_type.of, implemented)
+    if isinstance(field_type, ListRef) and isinstance(implemented, ListRef):
+        return _valid_implementation_type(field_type.of, implemented.of)
+    return isinstance(field_type, NamedRef) and isinstance(implemented, NamedRef) and field_type.name == implemented.name
 
 
 class _Abort(Exception):
