@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from http import HTTPStatus
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,6 +21,7 @@ import httpx
 import orjson
 from graphql import GraphQLInterfaceType, GraphQLUnionType, execute, parse
 
+from router.execution.http import HTTPClient, HTTPFailure, encode_headers
 from router.execution.merge import deep_merge, object_paths, objects_at, representations
 from router.execution.shaping import Shaper
 from router.planning.aliases import apply_renames
@@ -39,13 +41,18 @@ _HOP_BY_HOP = frozenset(
 
 @dataclass
 class ExecutorConfig:
-    """Knobs for subgraph calls; ``subgraph_timeouts`` overrides ``timeout`` per subgraph name."""
+    """Knobs for subgraph calls; ``subgraph_timeouts`` overrides ``timeout`` per subgraph name.
+
+    ``http_client``: ``"native"`` (the lean pooled client in ``router.execution.http``) or
+    ``"httpx"`` (``httpx.AsyncClient``, e.g. when subgraphs sit behind a proxy).
+    """
 
     timeout: float = 30.0
     subgraph_timeouts: dict[str, float] = field(default_factory=dict)
     mask_subgraph_errors: bool = False
     max_connections: int = 512
     max_keepalive_connections: int = 128
+    http_client: str = "native"
 
 
 class _FetchFailed(Exception):
@@ -60,6 +67,13 @@ def _local_document(text: str) -> Any:
     return parse(text)
 
 
+def _status_text(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
 class Executor:
     def __init__(
         self,
@@ -72,20 +86,17 @@ class Executor:
         self.supergraph = supergraph
         self.config = config or ExecutorConfig()
         options = dict(http_client_options or {})
-        if "timeout" in options and config is None:
+        if "timeout" in options:
             self.config.timeout = float(options.pop("timeout"))
-        for name in ("subgraph_timeouts", "mask_subgraph_errors"):
+        for name in ("subgraph_timeouts", "mask_subgraph_errors", "http_client", "max_connections"):
             if name in options:
                 setattr(self.config, name, options.pop(name))
-        self._owns_client = client is None
-        self.client = client or httpx.AsyncClient(
-            limits=httpx.Limits(
-                max_connections=self.config.max_connections,
-                max_keepalive_connections=self.config.max_keepalive_connections,
-            ),
-            timeout=self.config.timeout,
-            **options,
-        )
+        self._httpx_options = options
+        self._httpx: httpx.AsyncClient | None = client
+        self._owns_httpx = client is None
+        self._native: HTTPClient | None = None
+        if client is None and self.config.http_client == "native":
+            self._native = HTTPClient(self.config.max_connections, self.config.max_keepalive_connections)
         self._urls = {name: info.url for name, info in supergraph.subgraphs.items()}
         self._abstract = frozenset(
             name
@@ -93,9 +104,24 @@ class Executor:
             if isinstance(graphql_type, (GraphQLInterfaceType, GraphQLUnionType))
         )
 
+    def _httpx_client(self) -> httpx.AsyncClient:
+        if self._httpx is None:
+            self._httpx = httpx.AsyncClient(
+                limits=httpx.Limits(
+                    max_connections=self.config.max_connections,
+                    max_keepalive_connections=self.config.max_keepalive_connections,
+                ),
+                timeout=self.config.timeout,
+                **self._httpx_options,
+            )
+        return self._httpx
+
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self.client.aclose()
+        if self._native is not None:
+            await self._native.aclose()
+        if self._httpx is not None and self._owns_httpx:
+            await self._httpx.aclose()
+            self._httpx = None
 
     # --- the request ----------------------------------------------------------------------
 
@@ -109,10 +135,11 @@ class Executor:
     ) -> dict[str, Any]:
         """Run ``plan``; returns ``{"data": ..., "errors": [...]}`` (errors only when there are some).
 
+        ``headers`` go to every subgraph fetch (hop-by-hop and body headers excepted).
         ``shape_operation`` (from ``QueryPlanner.shape``) shapes the answer instead of the
         planned operation, so fields the plan left out (e.g. unauthorized) come out null.
         """
-        run = _Run(self, plan, variables or {}, _forwarded(headers))
+        run = _Run(self, plan, variables or {}, headers)
         await run.go()
         shape = shape_operation or plan.shape
         known = {tuple(e["path"]) for e in run.errors if isinstance(e.get("path"), list)}
@@ -125,25 +152,39 @@ class Executor:
 
     # --- one subgraph call ------------------------------------------------------------------
 
-    async def post(self, fetch: FetchNode, variables: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
-        url = self._urls[fetch.subgraph]
-        timeout = self.config.subgraph_timeouts.get(fetch.subgraph, self.config.timeout)
+    async def post(self, fetch: FetchNode, variables: dict[str, Any], run: "_Run") -> dict[str, Any]:
+        subgraph = fetch.subgraph
+        url = self._urls[subgraph]
+        timeout = self.config.subgraph_timeouts.get(subgraph, self.config.timeout)
         body = orjson.dumps({"query": fetch.operation, "variables": variables})
+        if self._native is not None:
+            try:
+                status, content = await self._native.post(
+                    url, run.header_bytes(), body, timeout, retry_stale=fetch.operation_kind == "query"
+                )
+            except HTTPFailure as failure:
+                if failure.timeout:
+                    raise _FetchFailed(
+                        f"Request to subgraph '{subgraph}' timed out after {timeout:g}s", "SUBREQUEST_TIMEOUT"
+                    ) from None
+                raise _FetchFailed(f"HTTP fetch failed from '{subgraph}': {failure.message}", "SUBREQUEST_HTTP_ERROR") from None
+        else:
+            try:
+                response = await self._httpx_client().post(url, content=body, headers=run.header_dict(), timeout=timeout)
+            except httpx.TimeoutException:
+                raise _FetchFailed(f"Request to subgraph '{subgraph}' timed out after {timeout:g}s", "SUBREQUEST_TIMEOUT") from None
+            except httpx.HTTPError as error:
+                raise _FetchFailed(f"HTTP fetch failed from '{subgraph}': {error.__class__.__name__}", "SUBREQUEST_HTTP_ERROR") from None
+            status, content = response.status_code, response.content
         try:
-            response = await self.client.post(url, content=body, headers=headers, timeout=timeout)
-        except httpx.TimeoutException:
-            raise _FetchFailed(f"Request to subgraph '{fetch.subgraph}' timed out after {timeout:g}s", "SUBREQUEST_TIMEOUT") from None
-        except httpx.HTTPError as error:
-            raise _FetchFailed(f"HTTP fetch failed from '{fetch.subgraph}': {error.__class__.__name__}", "SUBREQUEST_HTTP_ERROR") from None
-        try:
-            payload = orjson.loads(response.content)
+            payload = orjson.loads(content)
         except orjson.JSONDecodeError:
             payload = None
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
             raise _FetchFailed(
-                f"HTTP fetch failed from '{fetch.subgraph}': {response.status_code} {response.reason_phrase}"
-                if response.status_code >= 400
-                else f"Invalid GraphQL response from subgraph '{fetch.subgraph}'",
+                f"HTTP fetch failed from '{subgraph}': {_status_text(status)}"
+                if status >= 400
+                else f"Invalid GraphQL response from subgraph '{subgraph}'",
                 "SUBREQUEST_HTTP_ERROR",
             )
         return payload
@@ -167,16 +208,32 @@ def _forwarded(headers: Mapping[str, str] | None) -> dict[str, str]:
     return result
 
 
+_BASE_HEADER_BYTES = encode_headers(_JSON_HEADERS)
+
+
 class _Run:
     """The state of one request: the merged tree, the errors, the fetches still to go."""
 
-    def __init__(self, executor: Executor, plan: QueryPlan, variables: Mapping[str, Any], headers: dict[str, str]) -> None:
+    def __init__(
+        self, executor: Executor, plan: QueryPlan, variables: Mapping[str, Any], headers: Mapping[str, str] | None
+    ) -> None:
         self.executor = executor
         self.plan = plan
         self.variables = variables
         self.headers = headers
+        self._header_bytes: bytes | None = None
         self.data: dict[str, Any] | None = {}
         self.errors: list[dict[str, Any]] = []
+
+    def header_bytes(self) -> bytes:
+        """Forwarded headers encoded once per request, whatever the number of fetches."""
+        if self._header_bytes is None:
+            extra = {k: v for k, v in (self.headers or {}).items() if k.lower() not in _HOP_BY_HOP}
+            self._header_bytes = _BASE_HEADER_BYTES + encode_headers(extra)
+        return self._header_bytes
+
+    def header_dict(self) -> dict[str, str]:
+        return _forwarded(self.headers)
 
     async def go(self) -> None:
         plan = self.plan
@@ -223,7 +280,7 @@ class _Run:
         return {name: variables[name] for name in fetch.variable_names if name in variables}
 
     async def root_fetch(self, fetch: FetchNode) -> None:
-        payload = await self.executor.post(fetch, self.variables_for(fetch), self.headers)
+        payload = await self.executor.post(fetch, self.variables_for(fetch), self)
         data = payload.get("data")
         if fetch.renames is not None and data is not None:
             apply_renames(data, fetch.renames)
@@ -241,7 +298,7 @@ class _Run:
             return
         variables = self.variables_for(fetch)
         variables[fetch.representations_variable] = reps
-        payload = await self.executor.post(fetch, variables, self.headers)
+        payload = await self.executor.post(fetch, variables, self)
         data = payload.get("data")
         entities = data.get("_entities") if isinstance(data, dict) else None
         if fetch.renames is not None and entities is not None:

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from router.planning.shape import COMPOSITE, ENUM, LIST, NON_NULL, TYPENAME, ShapeField, ShapeNode
+from router.planning.shape import (
+    COMPOSITE,
+    ENUM,
+    LIST,
+    NON_NULL,
+    PLAIN_LEAF,
+    REQUIRED_LEAF,
+    TYPENAME_FIELD,
+    ShapeField,
+    ShapeNode,
+)
 
 
 class _Invalid:
@@ -40,15 +50,28 @@ class Shaper:
             typename = shape.type_name
         fields = shape.fields_for(typename)
         result: dict[str, Any] = {}
-        path = self.path
+        get = data.get
         for field in fields:
             key = field.response_key
-            if field.kind == TYPENAME:
+            mode = field.mode
+            if mode == PLAIN_LEAF:  # the common case, kept free of calls
+                result[key] = get(key)
+                continue
+            if mode == REQUIRED_LEAF:
+                value = get(key)
+                if value is None:
+                    self.path.append(key)
+                    self.null_error(field)
+                    self.path.pop()
+                    return INVALID
+                result[key] = value
+                continue
+            if mode == TYPENAME_FIELD:
                 result[key] = typename if typename is not None else shape.type_name
                 continue
-            path.append(key)
-            value = self.complete(field, data.get(key), 0)
-            path.pop()
+            self.path.append(key)
+            value = self.complete(field, get(key), 0)
+            self.path.pop()
             if value is INVALID:
                 return INVALID
             result[key] = value

@@ -32,6 +32,12 @@ TYPENAME = 1
 COMPOSITE = 2
 ENUM = 3
 
+# how the shaper handles a field (precomputed so the common cases cost one dict lookup)
+PLAIN_LEAF = 0  # nullable scalar: copy
+REQUIRED_LEAF = 1  # non-null scalar: copy, null propagates
+TYPENAME_FIELD = 2
+GENERAL = 3  # lists, objects, enums: full completion
+
 
 @dataclass(frozen=True, slots=True)
 class ShapeField:
@@ -42,6 +48,18 @@ class ShapeField:
     child: "ShapeNode | None" = None
     enum_values: frozenset[str] | None = None
     parent_type: str = ""
+    mode: int = GENERAL
+
+    def __post_init__(self) -> None:
+        if self.kind == TYPENAME:
+            mode = TYPENAME_FIELD
+        elif self.kind == LEAF and self.wrappers == ():
+            mode = PLAIN_LEAF
+        elif self.kind == LEAF and self.wrappers == (NON_NULL,):
+            mode = REQUIRED_LEAF
+        else:
+            mode = GENERAL
+        object.__setattr__(self, "mode", mode)
 
 
 @dataclass(frozen=True, slots=True)
