@@ -115,6 +115,10 @@ class _Checker:
                 self.tag = tag
                 t = self.schema.types[type_name]
                 successors: list[tuple[str, frozenset[Position], list[Step], Any]] = []
+                if t.kind == "INTERFACE" and not any(
+                    self.visible(self.schema.types[r]) for r in self.schema.possible_runtime_types(t.name)
+                ):
+                    continue  # no object can ever be returned here: nothing to plan below
                 for f in self.api_fields(t):
                     self.tag = tag
                     target = self.schema.types.get(base_name(f.type))

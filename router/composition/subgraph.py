@@ -595,7 +595,7 @@ def _complete_document(
                     spec = specs.FEDERATION_DIRECTIVES_BY_NAME[spec_name]
                     schema_name = link.directive_name(spec_name)
                     add_directive(schema_name, _directive_text(schema_name, spec, type_names, (2, 0)), False)
-        if links:
+        if links or _applies_link(document):
             add_type("link__Import", "scalar link__Import")
             add_type("link__Purpose", "enum link__Purpose { SECURITY EXECUTION }")
             add_directive(
@@ -612,6 +612,15 @@ def _complete_document(
     if extra:
         definitions.extend(parse_sdl("\n".join(extra)).definitions)
     return gast.DocumentNode(definitions=tuple(definitions)), machinery_directives, machinery_types
+
+
+def _applies_link(document: gast.DocumentNode) -> bool:
+    return any(
+        d.name.value == "link"
+        for definition in document.definitions
+        if isinstance(definition, gast.SchemaDefinitionNode | gast.SchemaExtensionNode)
+        for d in definition.directives or ()
+    )
 
 
 def _tag_inaccessible_link_conflict(links: list[LinkFeature], fed_link: LinkFeature | None) -> str | None:
