@@ -427,7 +427,16 @@ class StepPlanner:
                 self.plan_fields(Position(step, builder, path, abstract, abstract, provided, fields), fields, collector)
                 return
             # The subgraph only knows the interface: learn each object's real type from a
-            # subgraph that has the interface itself, and continue from there.
+            # subgraph that has the interface itself, and continue from there. Fields every
+            # type selects alike and this subgraph resolves are taken here first.
+            here = self._shared_interface_fields(subgraph, abstract, selection, provided)
+            if here:
+                self.plan_fields(Position(step, builder, path, abstract, abstract, provided, here), here, collector)
+                selection = Selection(
+                    selection.parent,
+                    tuple((name, tuple(f for f in fields if f not in here)) for name, fields in selection.by_type),
+                    None,
+                )
             option = self._interface_entity_option(abstract)
             pos = Position(step, builder, path, abstract, abstract, provided, ())
             target_step, target_builder = self.entity_jump(pos, option, None, collector)
@@ -460,6 +469,24 @@ class StepPlanner:
                 fields,
                 collector,
             )
+
+    def _shared_interface_fields(
+        self, subgraph: str, interface: str, selection: Selection, provided: Provided
+    ) -> tuple[Field, ...]:
+        if not selection.by_type:
+            return ()
+        interface_fields = getattr(self.graph.schema.type_map.get(interface), "fields", {})
+        first = selection.by_type[0][1]
+        shared = []
+        for field in first:
+            if field.name == "__typename" or field.name not in interface_fields:
+                continue
+            if not all(field in fields for _, fields in selection.by_type[1:]):
+                continue
+            local = self.graph.local(subgraph, interface, field.name, provided)
+            if local is not None and local.requires is None:
+                shared.append(field)
+        return tuple(shared)
 
     def _interface_entity_option(self, interface: str) -> EntityOption:
         meta = self.supergraph.types[interface]

@@ -49,10 +49,11 @@ async def test_provides_avoids_a_jump_only_where_provided(shop_router: Router) -
     result = await shop_router.run("{ topReviews(first: 2) { author { username } } }")
     assert result == {"data": {"topReviews": [{"author": {"username": "ada"}}, {"author": {"username": "alan"}}]}}
     assert shop_router.subgraphs["accounts"].requests == []
-    # not provided below User.reviews: username comes from accounts
+    # Review.author provides username wherever the review comes from (here, an entity jump)
     shop_router.reset()
     result = await shop_router.run('{ user(id: "2") { reviews { author { username } } } }')
     assert result == {"data": {"user": {"reviews": [{"author": {"username": "alan"}}]}}}
+    assert len(shop_router.subgraphs["accounts"].requests) == 1  # the root field only
 
 
 async def test_each_target_gets_the_key_it_can_resolve(shop_router: Router) -> None:
