@@ -547,6 +547,8 @@ class StepPlanner:
 
     def plan_root(self) -> None:
         op = self.operation
+        if op.kind == "subscription":
+            raise PlanningError("Subscriptions are not supported by this router.")
         root = op.root_type
         fields = op.selection.fields_for(root)
         root_steps: dict[str, Step] = {}
