@@ -4,7 +4,7 @@ Starts the four subgraphs as their own processes (fresh PostgreSQL databases by 
 or SQLite files), on the local RabbitMQ under a throwaway namespace, registers a few
 customers and then:
 
-1. latency: places ``--orders`` orders one at a time and measures, per order, the time from
+1. latency: places ``--orders`` orders at a light, steady ``--rate`` and measures, per order, the time from
    the order's commit (``Order.createdAt``) to the stored "placed" notification
    (``Notification.sentAt``): outbox -> relay -> broker -> consumer -> notifications DB;
 2. throughput: places ``--burst`` orders from ``--concurrency`` clients as fast as the
@@ -246,7 +246,8 @@ def collect(cluster: Cluster, users: list[tuple[int, str]], orders: dict[int, tu
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--orders", type=int, default=300, help="orders for the latency measurement (one at a time)")
+    parser.add_argument("--orders", type=int, default=300, help="orders for the latency measurement")
+    parser.add_argument("--rate", type=float, default=10.0, help="orders per second during the latency measurement")
     parser.add_argument("--burst", type=int, default=600, help="orders for the throughput measurement")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients during the burst")
     parser.add_argument("--users", type=int, default=20, help="customers the orders are spread over")
@@ -265,11 +266,14 @@ def main() -> int:
             # 1. latency, one order at a time
             orders: dict[int, tuple[str, datetime]] = {}
             http: list[float] = []
+            pace = time.perf_counter()
             for n in range(args.orders):
                 _user_id, token = users[n % len(users)]
                 order_id, created, elapsed = place(cluster, token, n)
                 orders[order_id] = (token, created)
                 http.append(elapsed)
+                pace += 1 / args.rate
+                time.sleep(max(0.0, pace - time.perf_counter()))
             stored = collect(cluster, users, orders)
             latency = [(stored[order_id] - created).total_seconds() * 1000 for order_id, (_t, created) in orders.items()]
 
@@ -298,8 +302,8 @@ def main() -> int:
 
     print()
     print(f"baseline  RabbitMQ round trip (persistent, confirmed)   {summary(broker)}")
-    print(f"baseline  placeOrder HTTP round trip                    {summary(http)}")
-    print(f"latency   placeOrder commit -> stored notification      {summary(latency)}   ({args.orders} orders, one at a time)")
+    print(f"baseline  placeOrder HTTP round trip (light load)       {summary(http)}")
+    print(f"latency   placeOrder commit -> stored notification      {summary(latency)}   ({args.orders} orders at {args.rate:g}/s)")
     print(
         f"          ratio to broker round trip: p50 x{percentile(latency, 0.5) / percentile(broker, 0.5):.1f}, "
         f"to placeOrder round trip: p50 x{percentile(latency, 0.5) / percentile(http, 0.5):.1f}"
