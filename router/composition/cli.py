@@ -46,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - a composer bug must still end in a readable message
+        print(f"internal composer error ({type(exc).__name__}: {exc}); please report it with the subgraph SDLs", file=sys.stderr)
+        return 1
     if args.hints:
         for hint in result.hints:
             print(f"hint {hint.code}: {hint.message}", file=sys.stderr)
