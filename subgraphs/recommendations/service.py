@@ -76,9 +76,15 @@ async def record_order(
 ) -> UserProfileRow:
     """Remember an order's lines (catalogue entries too) and mark the user active."""
     profile = await lock_profile(session, user_id)
-    for item in items:
+    # In id order, and only filling gaps (``product.upserted`` is the authority): orders
+    # handled concurrently never wait on, or deadlock over, each other's catalogue rows.
+    for item in sorted(items, key=lambda line: line.product_id):
         if item.name is not None and item.category is not None:
-            await upsert_product(session, product_id=item.product_id, name=item.name, category=item.category, price_cents=None)
+            await session.execute(
+                conflict_insert(session, CatalogProductRow.__table__)
+                .values(id=item.product_id, name=item.name, category=item.category, updated_at=utc_now())
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
         await session.execute(
             conflict_insert(session, PurchaseRow.__table__)
             .values(order_id=order_id, user_id=user_id, product_id=item.product_id, quantity=item.quantity, purchased_at=placed_at)
