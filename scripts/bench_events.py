@@ -25,7 +25,6 @@ import contextlib
 import os
 import re
 import secrets
-import statistics
 import subprocess
 import sys
 import tempfile
