@@ -83,11 +83,16 @@ class Directive:
 
     name: str
     args: dict[str, gast.ValueNode] = field(default_factory=dict)
-    extension: bool = False  # applied on an `extend` block (matters for @shareable/@key)
+    extension: int = 0  # 0, or the number of the `extend` block it was applied on (truthy)
 
     def arg_value(self, name: str, default: Any = None) -> Any:
         node = self.args.get(name)
         return default if node is None else value_to_py(node)
+
+    def field_set(self) -> str | None:
+        """The ``fields`` argument if it is a string literal (anything else is invalid)."""
+        node = self.args.get("fields")
+        return node.value if isinstance(node, gast.StringValueNode) else None
 
 
 @dataclass
@@ -112,7 +117,7 @@ class Field:
     args: dict[str, InputValue] = field(default_factory=dict)
     description: str | None = None
     directives: list[Directive] = field(default_factory=list)
-    extension: bool = False  # declared inside an `extend type` block
+    extension: int = 0  # 0, or the number of the `extend type` block declaring it
 
 
 @dataclass
@@ -120,7 +125,7 @@ class EnumValueDef:
     name: str
     description: str | None = None
     directives: list[Directive] = field(default_factory=list)
-    extension: bool = False
+    extension: int = 0
 
 
 @dataclass

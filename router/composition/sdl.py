@@ -51,7 +51,7 @@ def normalize_value(node: gast.ValueNode) -> gast.ValueNode:
     return node
 
 
-def directives_from_ast(nodes: tuple[gast.ConstDirectiveNode, ...] | None, extension: bool = False) -> list[Directive]:
+def directives_from_ast(nodes: tuple[gast.ConstDirectiveNode, ...] | None, extension: int = 0) -> list[Directive]:
     return [
         Directive(
             name=d.name.value,
@@ -67,7 +67,7 @@ def _description(node: object) -> str | None:
     return desc.value if desc is not None else None
 
 
-def input_value_from_ast(node: gast.InputValueDefinitionNode, extension: bool = False) -> InputValue:
+def input_value_from_ast(node: gast.InputValueDefinitionNode, extension: int = 0) -> InputValue:
     return InputValue(
         name=node.name.value,
         type=type_ref_from_ast(node.type),
@@ -111,7 +111,12 @@ def build_schema_model(document: gast.DocumentNode) -> Schema:
 def _add_type_node(schema: Schema, node: gast.TypeDefinitionNode | gast.TypeExtensionNode) -> None:
     kind = _KIND_OF_NODE[type(node)]
     name = node.name.value
-    is_ext = isinstance(node, gast.TypeExtensionNode)
+    # 0 for the definition, else a distinct (truthy) number per `extend` block: some
+    # rules (@shareable on a type) apply per declaration block.
+    is_ext: int = 0
+    if isinstance(node, gast.TypeExtensionNode):
+        _add_type_node.blocks += 1  # type: ignore[attr-defined]
+        is_ext = _add_type_node.blocks  # type: ignore[attr-defined]
     t = schema.types.get(name)
     if t is None:
         t = TypeDef(kind=kind, name=name)  # type: ignore[arg-type]
@@ -151,5 +156,7 @@ def _add_type_node(schema: Schema, node: gast.TypeDefinitionNode | gast.TypeExte
                 extension=is_ext,
             )
 
+
+_add_type_node.blocks = 0  # type: ignore[attr-defined]
 
 __all__ = ["GraphQLSyntaxError", "build_schema_model", "parse_sdl", "normalize_value"]

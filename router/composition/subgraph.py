@@ -178,7 +178,7 @@ class Subgraph:
             for key in self.keys(t):
                 if not (key.extension or self.has(t, "extends")):
                     continue
-                fields = key.arg_value("fields")
+                fields = key.field_set()
                 if not isinstance(fields, str):
                     continue
                 for type_name, field_name in collect_target_fields(self.schema, t.name, fields, False):
@@ -194,7 +194,7 @@ class Subgraph:
             for f in t.fields.values():
                 for p in self.applied(f, "provides"):
                     target = self.schema.types.get(base_name(f.type))
-                    fields = p.arg_value("fields")
+                    fields = p.field_set()
                     if target is not None and target.is_composite and isinstance(fields, str):
                         result.update(collect_target_fields(self.schema, target.name, fields, True))
         return result
@@ -231,7 +231,7 @@ class Subgraph:
 
         def add_keys(t: TypeDef) -> None:
             for key in self.keys(t):
-                fields = key.arg_value("fields")
+                fields = key.field_set()
                 if isinstance(fields, str):
                     result.update(collect_target_fields(self.schema, t.name, fields, True))
 
@@ -246,7 +246,7 @@ class Subgraph:
                         result.add((t.name, f.name))
                     for p in self.applied(f, "provides"):
                         target = self.schema.types.get(base_name(f.type))
-                        fields = p.arg_value("fields")
+                        fields = p.field_set()
                         if target is not None and target.is_composite and isinstance(fields, str):
                             for tn, fn in collect_target_fields(self.schema, target.name, fields, True):
                                 tf = self.schema.field(tn, fn)
@@ -265,17 +265,17 @@ class Subgraph:
         for t in self.schema.types.values():
             if t.kind in ("OBJECT", "INTERFACE"):
                 for key in self.keys(t):
-                    fields = key.arg_value("fields")
+                    fields = key.field_set()
                     if isinstance(fields, str):
                         used.update(collect_target_fields(self.schema, t.name, fields, True))
                 for f in t.fields.values():
                     for r in self.applied(f, "requires"):
-                        fields = r.arg_value("fields")
+                        fields = r.field_set()
                         if isinstance(fields, str):
                             used.update(collect_target_fields(self.schema, t.name, fields, True))
                     for p in self.applied(f, "provides"):
                         target = self.schema.types.get(base_name(f.type))
-                        fields = p.arg_value("fields")
+                        fields = p.field_set()
                         if target is not None and target.is_composite and isinstance(fields, str):
                             used.update(collect_target_fields(self.schema, target.name, fields, True))
         self._collect_from_context_used(used)
@@ -361,6 +361,9 @@ def build_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     conflict = _tag_inaccessible_link_conflict(links, fed_link)
     if conflict and fed2:
         raise CompositionFailed([_err(name, "INVALID_LINK_DIRECTIVE_USAGE", conflict)])
+    type_errors = _check_user_type_definitions(document, links, fed_link)
+    if type_errors:
+        raise CompositionFailed([_err(name, "TYPE_DEFINITION_INVALID", m) for m in type_errors])
     definition_errors = _check_user_definitions(document, links, fed_link, fed_version, upgrade=False)
     if definition_errors:
         raise CompositionFailed([_err(name, "DIRECTIVE_DEFINITION_INVALID", m) for m in definition_errors])
@@ -612,6 +615,34 @@ def _complete_document(
     if extra:
         definitions.extend(parse_sdl("\n".join(extra)).definitions)
     return gast.DocumentNode(definitions=tuple(definitions)), machinery_directives, machinery_types
+
+
+def _check_user_type_definitions(
+    document: gast.DocumentNode, links: list[LinkFeature], fed_link: LinkFeature | None
+) -> list[str]:
+    """User definitions of spec types (link__Purpose, FieldSet...) must match the spec."""
+    errors: list[str] = []
+    link_link = next((l for l in links if l.url.identity == specs.LINK_IDENTITY), None)
+    expected_scalars = {}
+    if fed_link is not None:
+        expected_scalars = {fed_link.type_name(t): t for t in specs.FEDERATION_TYPES}
+    purpose = link_link.type_name("Purpose") if link_link is not None and fed_link is not None else None
+    for d in document.definitions:
+        if not isinstance(d, gast.TypeDefinitionNode):
+            continue
+        name = d.name.value
+        if purpose is not None and name == purpose:
+            if not isinstance(d, gast.EnumTypeDefinitionNode):
+                errors.append(f'Invalid definition for type "Purpose": "{name}" should be an enum')
+                continue
+            values = sorted(v.name.value for v in d.values or ())
+            if values != ["EXECUTION", "SECURITY"]:
+                errors.append(
+                    f'Invalid definition for type "Purpose": expected values [EXECUTION, SECURITY] but found [{", ".join(values)}].'
+                )
+        elif name in expected_scalars and not isinstance(d, gast.ScalarTypeDefinitionNode):
+            errors.append(f'Invalid definition for type {expected_scalars[name]}: "{name}" should be a scalar')
+    return errors
 
 
 def _applies_link(document: gast.DocumentNode) -> bool:
@@ -1007,17 +1038,18 @@ def is_valid_value(schema: Schema, ref: TypeRef, node: gast.ValueNode) -> bool:
         return isinstance(node, gast.IntValueNode) and -(2**31) <= int(node.value) < 2**31
     if name == "Float":
         return isinstance(node, gast.IntValueNode | gast.FloatValueNode)
+    # Apollo compares JavaScript values, where enum and string literals are both strings.
     if name == "String":
-        return isinstance(node, gast.StringValueNode)
+        return isinstance(node, gast.StringValueNode | gast.EnumValueNode)
     if name == "Boolean":
         return isinstance(node, gast.BooleanValueNode)
     if name == "ID":
-        return isinstance(node, gast.StringValueNode | gast.IntValueNode)
+        return isinstance(node, gast.StringValueNode | gast.EnumValueNode | gast.IntValueNode)
     t = schema.types.get(name)
     if t is None or t.kind == "SCALAR":
         return True
     if t.kind == "ENUM":
-        return isinstance(node, gast.EnumValueNode) and node.value in t.values
+        return isinstance(node, gast.EnumValueNode | gast.StringValueNode) and node.value in t.values
     if t.kind == "INPUT_OBJECT":
         if not isinstance(node, gast.ObjectValueNode):
             return False

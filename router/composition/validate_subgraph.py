@@ -554,7 +554,8 @@ class _SubgraphValidator:
         for t in self.schema.types.values():
             if t.kind == "OBJECT":
                 apps = [d for d in t.directives if d.name == shareable]
-                if len([d for d in apps if not d.extension]) > 1 or len([d for d in apps if d.extension]) > 1 and self._same_extension_duplicates(t):
+                blocks = [d.extension for d in apps]
+                if len(blocks) != len(set(blocks)):
                     self.err(
                         "INVALID_SHAREABLE_USAGE",
                         f'Invalid duplicate application of @shareable on the same type declaration of "{t.name}": @shareable is only repeatable on types so it can be used simultaneously on a type definition and its extensions, but it should not be duplicated on the same definition/extension declaration',
@@ -575,12 +576,6 @@ class _SubgraphValidator:
                             f'Invalid use of @shareable on field "{t.name}.{f.name}": only object type fields can be marked with @shareable',
                             f"{t.name}.{f.name}",
                         )
-
-    @staticmethod
-    def _same_extension_duplicates(t: TypeDef) -> bool:
-        # We cannot tell separate extension blocks apart after merging them; only
-        # the definition itself is checked precisely.
-        return False
 
     # ------------------------------------------------------------ cost
 
