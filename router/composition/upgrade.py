@@ -30,14 +30,35 @@ def upgrade_subgraphs(subgraphs: list[Subgraph]) -> tuple[list[Subgraph], list[C
         return subgraphs, []
     errors: list[CompositionError] = []
     result: list[Subgraph] = []
+    interface_objects: dict[str, list[str]] = {}  # type -> fed2 subgraphs using @interfaceObject on it
+    fed1_interface_keys: dict[str, list[str]] = {}  # type -> fed1 subgraphs with a @key on that interface
     for sg in subgraphs:
         if sg.fed2:
             result.append(sg)
+            for t in sg.schema.types.values():
+                if sg.is_interface_object(t):
+                    interface_objects.setdefault(t.name, []).append(sg.name)
             continue
-        upgraded, errs = _Upgrader(sg, subgraphs).upgrade()
+        upgrader = _Upgrader(sg, subgraphs)
+        upgraded, errs = upgrader.upgrade()
         errors.extend(errs)
         if upgraded is not None:
             result.append(upgraded)
+            for name in upgrader.interface_key_types:
+                fed1_interface_keys.setdefault(name, []).append(sg.name)
+    for type_name, users in interface_objects.items():
+        fed1 = fed1_interface_keys.get(type_name)
+        if fed1:
+            errors.append(
+                CompositionError(
+                    "INTERFACE_OBJECT_USAGE_ERROR",
+                    f'The @interfaceObject directive is used on type "{type_name}" in {print_subgraph_names(users)}, which requires other subgraphs to resolve its type name via an interface @key. '
+                    f"However, @key on an interface in a federation 1 subgraph does not mean it can fulfill the __typename-resolution requirement that @interfaceObject depends on. "
+                    f"For {print_subgraph_names(fed1)}, either upgrade them to federation 2 subgraphs or remove @key from the type.",
+                    users + fed1,
+                    type_name,
+                )
+            )
     return result, errors
 
 
@@ -69,6 +90,7 @@ class _Upgrader:
         )
         self.schema: Schema = self.sg.schema
         self.errors: list[CompositionError] = []
+        self.interface_key_types: list[str] = []
 
     def err(self, code: str, message: str, element: str | None = None) -> None:
         self.errors.append(CompositionError(code, f"[{self.sg.name}] {message}", [self.sg.name], element))
@@ -274,7 +296,8 @@ class _Upgrader:
         for t in self.schema.types.values():
             if t.kind != "INTERFACE":
                 continue
-            self._remove(t, "key")
+            if self._remove(t, "key"):
+                self.interface_key_types.append(t.name)
             for f in t.fields.values():
                 self._remove(f, "provides")
                 self._remove(f, "requires")
