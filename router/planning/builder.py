@@ -24,7 +24,7 @@ from router.supergraph.model import FieldPlacement
 
 INF = 1 << 40
 JUMP = 1000  # one more fetch; each field moved through a jump adds 1 (less data in later fetches)
-MAX_DEPTH = 6
+MAX_DEPTH = 24
 TYPENAME = Field("__typename", "__typename")
 LOCAL_ROOT_FIELDS = frozenset({"__typename", "__schema", "__type"})
 

@@ -137,17 +137,56 @@ class EntityInput:
 
     def compatible(self, sent_type: str, more: list[InputField]) -> bool:
         """Whether ``more`` can join this input: one representation has one value per name."""
-        if sent_type != self.sent_type:
-            return False
-        mine = {f.name: f for f in self.fields}
-        return all(mine.get(f.name, f) == f for f in more)
+        return sent_type == self.sent_type and merge_input_fields(tuple(self.fields), tuple(more)) is not None
 
     def extend(self, more: list[InputField]) -> None:
-        known = {f.name for f in self.fields}
-        for item in more:
-            if item.name not in known:
-                self.fields.append(item)
-                known.add(item.name)
+        merged = merge_input_fields(tuple(self.fields), tuple(more))
+        if merged is None:
+            raise AssertionError("extending an entity input with clashing fields")
+        self.fields = list(merged)
+
+
+def merge_input_fields(
+    mine: tuple[InputField, ...], more: tuple[InputField, ...]
+) -> tuple[InputField, ...] | None:
+    """The union of two representation field lists, or None if one name would need two values."""
+    result = list(mine)
+    index = {f.name: i for i, f in enumerate(result)}
+    for item in more:
+        position = index.get(item.name)
+        if position is None:
+            index[item.name] = len(result)
+            result.append(item)
+            continue
+        existing = result[position]
+        if existing == item:
+            continue
+        if existing.source_key != item.source_key or (existing.child is None) != (item.child is None):
+            return None
+        assert existing.child is not None and item.child is not None
+        child = _merge_shapes(existing.child, item.child)
+        if child is None:
+            return None
+        result[position] = InputField(existing.name, existing.source_key, child)
+    return tuple(result)
+
+
+def _merge_shapes(a: InputShape, b: InputShape) -> InputShape | None:
+    by_type: dict[str, tuple[InputField, ...]] = dict(a.by_type)
+    for name, fields in b.by_type:
+        if name in by_type:
+            merged = merge_input_fields(by_type[name], fields)
+            if merged is None:
+                return None
+            by_type[name] = merged
+        else:
+            by_type[name] = fields
+    default = a.default
+    if b.default is not None:
+        default = b.default if default is None else merge_input_fields(default, b.default)
+        if default is None:
+            return None
+    return InputShape(tuple(by_type.items()), default)
 
 
 @dataclass(eq=False)
