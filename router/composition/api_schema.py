@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any
 from router.composition.errors import CompositionError
 from router.composition.model import (
     BUILTIN_SCALARS,
-    InputValue,
-    NonNullRef,
     Schema,
     TypeDef,
     base_name,
@@ -291,4 +289,4 @@ _EXECUTABLE = {
     "VARIABLE_DEFINITION",
 }
 
-__all__ = ["validate_supergraph", "InputValue", "NonNullRef"]
+__all__ = ["validate_supergraph"]

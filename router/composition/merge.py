@@ -29,8 +29,6 @@ from router.composition.model import (
     EnumValueDef,
     Field,
     InputValue,
-    ListRef,
-    NamedRef,
     NonNullRef,
     Schema,
     TypeDef,
@@ -106,7 +104,6 @@ class SpecLink:
     purpose: str | None
     imports: list[tuple[str, str]] = dc_field(default_factory=list)  # (name in spec, name in supergraph)
     alias: str | None = None  # `as:` when the spec's name is already taken in the supergraph
-    custom_definitions: dict[str, DirectiveDef] = dc_field(default_factory=dict)
 
 
 @dataclass
@@ -146,7 +143,7 @@ class Merger:
         self.inaccessible_name: str | None = None
         self.access_control: list[tuple[str, str]] = []  # (spec name, supergraph name)
         self.enum_usages: dict[str, _EnumUsage] = {}
-        self.applied_to_merge: list[tuple[list[str], Sources, Any, str]] = []
+        self.applied_to_merge: list[tuple[list[str], Sources, Any]] = []
         self.fields_with_override = self._fields_with("override")
         self.fields_with_requires = self._fields_with("requires")
         self.fields_with_from_context = self._fields_with_from_context()
@@ -614,12 +611,12 @@ class Merger:
             self._merge_input(sources, dest)
 
     def _check_extension_with_no_base(self, sources: Sources, dest: TypeDef) -> None:
-        if dest.kind == "OBJECT" and self.merged.is_root(dest.name):
+        # Root types may be declared with `extend type` only (federation 1 habit).
+        if dest.kind == "OBJECT" and (
+            self.merged.is_root(dest.name)
+            or any(s is not None and sg.schema.is_root(dest.name) for s, sg in zip(sources, self.subgraphs))
+        ):
             return
-        if dest.kind == "OBJECT" and dest.name in ("Query", "Mutation", "Subscription"):
-            # roots are merged before this runs only for their definition; be lenient like Apollo
-            if any(s is not None and sg.schema.is_root(dest.name) for s, sg in zip(sources, self.subgraphs)):
-                return
         defs = [self.names[i] for i, s in enumerate(sources) if s is not None and s.has_definition]
         exts = [self.names[i] for i, s in enumerate(sources) if s is not None and s.has_extension]
         if exts and not defs:
@@ -1139,7 +1136,8 @@ class Merger:
             return True
         if ctx.used_overridden or ctx.labels:
             return True
-        if f"{parent_name}.{getattr(next((s for s in sources if s is not None), None), 'name', '')}" in self.fields_with_from_context:
+        field_name = next((s.name for s in sources if s is not None), None)
+        if f"{parent_name}.{field_name}" in self.fields_with_from_context:
             return True
         for idx, s in enumerate(sources):
             overridden = idx in ctx.unused_overridden
@@ -1582,7 +1580,7 @@ class Merger:
 
         sources = [_SchemaSource(sg) for sg in self.subgraphs]
         self.merged.description = self._merge_description(sources)
-        self._record_applied_directives(sources, _SchemaDirectives(self.merged), schema_level=True)
+        self._record_applied_directives(sources, _SchemaDirectives(self.merged))
         for kind in ("query", "mutation", "subscription"):
             for sg in self.subgraphs:
                 name = sg.schema.roots.get(kind)
@@ -1656,12 +1654,12 @@ class Merger:
                     names.append(d.name)
         return names
 
-    def _record_applied_directives(self, sources: Sources, dest: Any, schema_level: bool = False) -> None:
+    def _record_applied_directives(self, sources: Sources, dest: Any) -> None:
         names = self._gather_names(sources)
         if self.inaccessible_name in names:
             self._merge_applied_directive(self.inaccessible_name, sources, dest)
             names.remove(self.inaccessible_name)
-        self.applied_to_merge.append((names, sources, dest, "other"))
+        self.applied_to_merge.append((names, sources, dest))
 
     def _record_type_applied_directives(self, sources: Sources, dest: TypeDef) -> None:
         names = self._gather_names(sources)
@@ -1672,10 +1670,10 @@ class Merger:
             for spec_name, sg_name in self.access_control:
                 extra = self._access_control_sources().get(f"{dest.name}_{spec_name}", [])
                 if sg_name in names or extra:
-                    self.applied_to_merge.append(([sg_name], list(sources) + extra, dest, "other"))
+                    self.applied_to_merge.append(([sg_name], list(sources) + extra, dest))
                 if sg_name in names:
                     names.remove(sg_name)
-        self.applied_to_merge.append((names, sources, dest, "other"))
+        self.applied_to_merge.append((names, sources, dest))
 
     def _record_field_applied_directives(self, sources: Sources, parent: TypeDef, dest: Field) -> None:
         names = self._gather_names(sources)
@@ -1685,10 +1683,10 @@ class Merger:
         for spec_name, sg_name in self.access_control:
             extra = self._access_control_sources().get(f"{parent.name}.{dest.name}_{spec_name}", [])
             if sg_name in names or extra:
-                self.applied_to_merge.append(([sg_name], list(sources) + extra, dest, "other"))
+                self.applied_to_merge.append(([sg_name], list(sources) + extra, dest))
             if sg_name in names:
                 names.remove(sg_name)
-        self.applied_to_merge.append((names, sources, dest, "other"))
+        self.applied_to_merge.append((names, sources, dest))
 
     _ac_cache: dict[str, list[Any]] | None = None
 
@@ -1736,7 +1734,7 @@ class Merger:
         return result
 
     def _merge_all_applied_directives(self) -> None:
-        for names, sources, dest, _kind in self.applied_to_merge:
+        for names, sources, dest in self.applied_to_merge:
             if id(dest) in self.removed or not self._attached(dest):
                 continue
             for name in names:
@@ -1970,17 +1968,14 @@ _DISALLOWED_COMPOSE_IDENTITIES = {
 }
 
 
-def _feature_of(sg: Subgraph, directive_name: str):
+def _feature_of(sg: Subgraph, directive_name: str) -> tuple[Any, str | None]:
+    """The @link (other than link's own) a directive name comes from, with its name in that spec."""
     for link in sg.links:
-        if link.url.identity in (specs.LINK_IDENTITY,):
+        if link.url.identity == specs.LINK_IDENTITY:
             continue
         source = link.directive_source(directive_name)
         if source is not None:
-            if link.url.identity == specs.FEDERATION_IDENTITY:
-                return link, source
             return link, source
-    if not sg.fed2 or sg.fed_link is None:
-        return None, None
     return None, None
 
 
@@ -2083,4 +2078,4 @@ def merge_subgraphs(subgraphs: list[Subgraph]) -> MergeResult:
     return Merger(subgraphs).merge()
 
 
-__all__ = ["merge_subgraphs", "MergeResult", "Merger", "SpecLink", "graph_enum_names", "NamedRef", "ListRef"]
+__all__ = ["merge_subgraphs", "MergeResult", "Merger", "SpecLink", "graph_enum_names"]

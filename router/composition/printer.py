@@ -10,7 +10,6 @@ from router.composition.model import (
     DirectiveDef,
     Field,
     InputValue,
-    Schema,
     TypeDef,
     print_directive,
     print_value,
@@ -216,4 +215,4 @@ def print_supergraph(result: MergeResult) -> str:
     return "\n\n".join(blocks)
 
 
-__all__ = ["print_supergraph", "locale_key", "Schema"]
+__all__ = ["print_supergraph", "locale_key"]

@@ -16,9 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graphql.language import ast as gast
-
-from router.composition.errors import CompositionError, CompositionHint, print_subgraph_names
+from router.composition.errors import CompositionError, CompositionHint
 from router.composition.fieldset import (
     FieldSelection,
     FieldSetError,
@@ -54,8 +52,6 @@ class _Unsatisfiable(Exception):
 
 
 def check_satisfiability(result: "MergeResult") -> tuple[list[CompositionError], list[CompositionHint]]:
-    from router.composition.merge import Merger  # noqa: F401  (typing only)
-
     checker = _Checker(result)
     return checker.run()
 
@@ -637,4 +633,4 @@ def _coordinate(path: list[Step]) -> str | None:
     return None
 
 
-__all__ = ["check_satisfiability", "print_subgraph_names", "gast"]
+__all__ = ["check_satisfiability"]

@@ -22,7 +22,6 @@ from router.composition import specs
 from router.composition.errors import CompositionError, CompositionFailed
 from router.composition.fieldset import collect_target_fields
 from router.composition.model import (
-    BUILTIN_DIRECTIVES,
     BUILTIN_SCALARS,
     DEFAULT_ROOT_NAMES,
     ROOT_KINDS,

@@ -414,4 +414,4 @@ def _is_referenced(schema: Schema, name: str) -> bool:
     return False
 
 
-__all__ = ["upgrade_subgraphs", "is_federation_type_extension", "print_subgraph_names"]
+__all__ = ["upgrade_subgraphs", "is_federation_type_extension"]

@@ -717,4 +717,4 @@ class _KeyTypeError(FieldSetError):
     pass
 
 
-__all__ = ["validate_subgraph", "parse_context", "FragmentSelection"]
+__all__ = ["validate_subgraph", "parse_context"]
