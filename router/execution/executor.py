@@ -22,7 +22,7 @@ import orjson
 from graphql import GraphQLInterfaceType, GraphQLUnionType, execute, parse
 
 from router.execution.http import HTTPClient, HTTPFailure, encode_headers
-from router.execution.merge import deep_merge, object_paths, objects_at, representations
+from router.execution.merge import context_groups, deep_merge, object_paths, objects_at, representations
 from router.execution.shaping import Shaper
 from router.planning.aliases import apply_renames
 from router.planning.plan import FetchNode, LocalNode, QueryPlan
@@ -290,14 +290,27 @@ class _Run:
             self.errors.append(self.subgraph_error(fetch, error, error.get("path") if isinstance(error, dict) else None))
 
     async def entity_fetch(self, fetch: FetchNode) -> None:
-        objects = objects_at(self.data, fetch.path)
-        if not objects:
+        if fetch.contexts:
+            groups = context_groups(self.data, fetch.path, fetch.contexts)
+            if len(groups) == 1:
+                ((values, objects),) = groups.items()
+                await self.entity_call(fetch, objects, values)
+            elif groups:
+                await asyncio.gather(*(self.entity_call(fetch, objs, values) for values, objs in groups.items()))
             return
+        objects = objects_at(self.data, fetch.path)
+        if objects:
+            await self.entity_call(fetch, objects, ())
+
+    async def entity_call(self, fetch: FetchNode, objects: list[dict[str, Any]], context_values: tuple[Any, ...]) -> None:
+        """One ``_entities`` request for ``objects`` (all sharing the same @fromContext values)."""
         reps, sources = representations(objects, fetch.inputs)
         if not reps:
             return
         variables = self.variables_for(fetch)
         variables[fetch.representations_variable] = reps
+        for context, value in zip(fetch.contexts, context_values):
+            variables[context.name] = value
         payload = await self.executor.post(fetch, variables, self)
         data = payload.get("data")
         entities = data.get("_entities") if isinstance(data, dict) else None

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from router.planning.plan import EntityInputSpec
-from router.planning.steps import InputField, InputShape
+from router.planning.steps import ContextVariable, InputField, InputShape
 
 _MISSING = object()
 
@@ -34,6 +34,64 @@ def objects_at(data: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
                         following.append(child)
         current = following
     return [value for value in current if isinstance(value, dict)]
+
+
+def context_groups(
+    data: Any, path: tuple[str, ...], contexts: tuple[ContextVariable, ...]
+) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+    """Objects at ``path`` grouped by the @fromContext values their ancestors give them."""
+    depths = {c.depth for c in contexts}
+    current: list[tuple[Any, dict[int, Any]]] = [(data, {0: data} if 0 in depths else {})]
+    for index, segment in enumerate(path, start=1):
+        following: list[tuple[Any, dict[int, Any]]] = []
+        for value, ancestors in current:
+            if segment == "@":
+                if isinstance(value, list):
+                    following.extend((item, ancestors) for item in value)
+            elif isinstance(value, dict):
+                child = value.get(segment)
+                if child is not None:
+                    following.append((child, ancestors))
+        if index in depths:
+            following = [
+                (value, {**ancestors, index: value}) if isinstance(value, dict) else (value, ancestors)
+                for value, ancestors in following
+            ]
+        current = following
+    groups: dict[bytes, tuple[tuple[Any, ...], list[dict[str, Any]]]] = {}
+    for value, ancestors in current:
+        if not isinstance(value, dict):
+            continue
+        values = tuple(_context_value(ancestors.get(c.depth), c.fields) for c in contexts)
+        key = orjson.dumps(values, option=orjson.OPT_NON_STR_KEYS)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = (values, [value])
+        else:
+            group[1].append(value)
+    return dict(groups.values())
+
+
+def _context_value(source: Any, fields: tuple[InputField, ...] | None) -> Any:
+    """The single leaf a context selection points at (lists map item by item)."""
+    if source is None or fields is None:
+        return None
+    if isinstance(source, list):
+        return [_context_value(item, fields) for item in source]
+    if not isinstance(source, dict):
+        return source
+    for item in fields:
+        if item.name == "__typename" or item.source_key not in source:
+            continue
+        value = source[item.source_key]
+        if item.child is None or value is None:
+            return value
+        if isinstance(value, list):
+            return [_context_value(v, item.child.fields_for(v.get("__typename") if isinstance(v, dict) else None)) for v in value]
+        if isinstance(value, dict):
+            return _context_value(value, item.child.fields_for(value.get("__typename")))
+        return value
+    return None
 
 
 def object_paths(data: Any, path: tuple[str, ...]) -> dict[int, list[str | int]]:

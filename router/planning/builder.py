@@ -19,7 +19,15 @@ from router.planning.errors import PlanningError
 from router.planning.graph import EntityOption, FederationGraph, Provided
 from router.planning.normalize import Normalizer
 from router.planning.operation import Field, NormalizedOperation, Selection
-from router.planning.steps import EntityInput, FieldBuilder, InputField, InputShape, SelectionBuilder, Step
+from router.planning.steps import (
+    ContextVariable,
+    EntityInput,
+    FieldBuilder,
+    InputField,
+    InputShape,
+    SelectionBuilder,
+    Step,
+)
 from router.supergraph.model import FieldPlacement
 
 INF = 1 << 40
@@ -41,6 +49,7 @@ class Position:
     provided: Provided
     client: tuple[Field, ...]  # every field selected here, to keep helper aliases clear of them
     anchor: "Anchor" = None  # nearest entity above (or at) this position, and the fields since
+    parent: "Position | None" = None  # the position of the object holding this one (for @fromContext)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +107,7 @@ class StepPlanner:
         self._sizes: dict[int, int] = {}
         self.group = 0
         self.local_fields: list[Field] = []
+        self.context_names: dict[tuple[object, ...], str] = {}
 
     # --- steps ------------------------------------------------------------------------------
 
@@ -158,14 +168,14 @@ class StepPlanner:
             return 0, None
         local = self.graph.local(subgraph, sub_type, field.name, provided)
         best: tuple[int, Decision] = (INF, None)
-        if local is not None and local.requires is None:
+        if local is not None and not local.entity_only:
             best = (self.child_cost(subgraph, sub_type, type_name, field, local, provided, depth), None)
             if best[0] == 0:
                 return best
         if depth >= MAX_DEPTH:
             return best
         for option in self.graph.entity_options(type_name):
-            if option.subgraph == subgraph and (local is None or local.requires is None):
+            if option.subgraph == subgraph and (local is None or not local.entity_only):
                 continue
             target = self.graph.field_in_option(option, field.name)
             if target is None:
@@ -200,7 +210,7 @@ class StepPlanner:
             return None
         routes: list[tuple[str, Provided]] = []
         local = self.graph.local(subgraph, sub_type, field.name, provided)
-        if local is not None and local.requires is None:
+        if local is not None and not local.entity_only:
             routes.append((subgraph, self.graph.provided_child(provided, sub_type, field.name, local)))
         for option in self.graph.entity_options(type_name):
             if option.subgraph == subgraph or any(r[0] == option.subgraph for r in routes):
@@ -377,11 +387,11 @@ class StepPlanner:
         if self.graph.is_abstract(child):
             declared = _named(placement.type) if placement is not None and placement.type else None
             only = [declared] if declared and declared != child and not self.graph.is_abstract(declared) else None
-            self.plan_abstract(pos.step, built.child, path, child, field.selection, provided, collector, anchor, only)
+            self.plan_abstract(pos.step, built.child, path, child, field.selection, provided, collector, anchor, only, pos)
             return
         fields = field.selection.fields_for(child)
         self.plan_fields(
-            Position(pos.step, built.child, path, child, child, provided, fields, self._anchor_at(child, anchor)),
+            Position(pos.step, built.child, path, child, child, provided, fields, self._anchor_at(child, anchor), pos),
             fields,
             collector,
         )
@@ -417,6 +427,7 @@ class StepPlanner:
         collector: set[Step] | None,
         anchor: Anchor = None,
         only: list[str] | None = None,
+        parent: Position | None = None,
     ) -> None:
         """``only``: the subgraph declares the field with this object type instead."""
         subgraph = step.subgraph
@@ -424,25 +435,29 @@ class StepPlanner:
         if self.graph.is_interface_object(subgraph, abstract):
             if self._uniform(selection):
                 fields = selection.common or ()
-                self.plan_fields(Position(step, builder, path, abstract, abstract, provided, fields), fields, collector)
+                self.plan_fields(
+                    Position(step, builder, path, abstract, abstract, provided, fields, None, parent), fields, collector
+                )
                 return
             # The subgraph only knows the interface: learn each object's real type from a
             # subgraph that has the interface itself, and continue from there. Fields every
             # type selects alike and this subgraph resolves are taken here first.
             here = self._shared_interface_fields(subgraph, abstract, selection, provided)
             if here:
-                self.plan_fields(Position(step, builder, path, abstract, abstract, provided, here), here, collector)
+                self.plan_fields(
+                    Position(step, builder, path, abstract, abstract, provided, here, None, parent), here, collector
+                )
                 selection = Selection(
                     selection.parent,
                     tuple((name, tuple(f for f in fields if f not in here)) for name, fields in selection.by_type),
                     None,
                 )
             option = self._interface_entity_option(abstract)
-            pos = Position(step, builder, path, abstract, abstract, provided, ())
+            pos = Position(step, builder, path, abstract, abstract, provided, (), None, parent)
             target_step, target_builder = self.entity_jump(pos, option, None, collector)
             if collector is not None:
                 collector.add(target_step)
-            self.plan_abstract(target_step, target_builder, path, abstract, selection, (), collector)
+            self.plan_abstract(target_step, target_builder, path, abstract, selection, (), collector, None, None, parent)
             return
         possible = only if only is not None else self.supergraph.possible_types_in(subgraph, abstract)
         if not possible and selection.common and not self.graph.schema.get_possible_types(
@@ -450,7 +465,9 @@ class StepPlanner:
         ):
             # an interface nothing implements: plan its fields on the interface itself
             fields = selection.common
-            self.plan_fields(Position(step, builder, path, abstract, abstract, provided, fields), fields, collector)
+            self.plan_fields(
+                Position(step, builder, path, abstract, abstract, provided, fields, None, parent), fields, collector
+            )
             return
         if anchor is not None and anchor[1]:
             # Objects here might as well come from any subgraph resolving the same walk from the
@@ -465,7 +482,9 @@ class StepPlanner:
                 continue
             fragment = builder.fragment(concrete)
             self.plan_fields(
-                Position(step, fragment, path, concrete, concrete, provided, fields, self._anchor_at(concrete, anchor)),
+                Position(
+                    step, fragment, path, concrete, concrete, provided, fields, self._anchor_at(concrete, anchor), parent
+                ),
                 fields,
                 collector,
             )
@@ -484,7 +503,7 @@ class StepPlanner:
             if not all(field in fields for _, fields in selection.by_type[1:]):
                 continue
             local = self.graph.local(subgraph, interface, field.name, provided)
-            if local is not None and local.requires is None:
+            if local is not None and not local.entity_only:
                 shared.append(field)
         return tuple(shared)
 
@@ -499,15 +518,27 @@ class StepPlanner:
 
     def jump(self, pos: Position, field: Field, option: EntityOption, collector: set[Step] | None) -> None:
         target = self.graph.field_in_option(option, field.name)
-        step, builder = self.entity_jump(pos, option, target, collector)
-        landed = Position(step, builder, pos.path, pos.type_name, option.sent_type, (), pos.client, pos.anchor)
+        producers: set[Step] = set()
+        contexts: list[ContextVariable] = []
+        if target is not None and target.context_arguments:
+            field, contexts = self.plan_contexts(pos, field, target, producers)
+        step, builder = self.entity_jump(pos, option, target, collector, producers)
+        step.contexts.extend(c for c in contexts if c not in step.contexts)
+        landed = Position(
+            step, builder, pos.path, pos.type_name, option.sent_type, (), pos.client, pos.anchor, pos.parent
+        )
         self.add_here(landed, field, target, collector)
 
     def entity_jump(
-        self, pos: Position, option: EntityOption, target: FieldPlacement | None, collector: set[Step] | None
+        self,
+        pos: Position,
+        option: EntityOption,
+        target: FieldPlacement | None,
+        collector: set[Step] | None,
+        extra_producers: set[Step] | None = None,
     ) -> tuple[Step, SelectionBuilder]:
         needed = self.alias_helpers(self.requirement_fields(pos.type_name, option, target), pos.client)
-        producers: set[Step] = {pos.step}
+        producers: set[Step] = {pos.step, *(extra_producers or ())}
         self.plan_fields(pos, (TYPENAME, *needed), producers)
         if collector is not None:
             collector.update(producers)
@@ -515,6 +546,38 @@ class StepPlanner:
             pos.step, option.subgraph, pos.path, frozenset(producers), pos.type_name, option.sent_type, input_fields(needed)
         )
         return step, step.selection.fragment(option.sent_type)
+
+    # --- @fromContext -----------------------------------------------------------------------
+
+    def plan_contexts(
+        self, pos: Position, field: Field, target: FieldPlacement, producers: set[Step]
+    ) -> tuple[Field, list[ContextVariable]]:
+        """Fetch each context value at the ancestor that sets the context; pass it as a variable."""
+        contexts: list[ContextVariable] = []
+        arguments: list[str] = []
+        for argument in target.context_arguments:
+            ancestor = pos.parent
+            while ancestor is not None and not self.graph.sets_context(ancestor.type_name, argument.context):
+                ancestor = ancestor.parent
+            if ancestor is None:
+                raise PlanningError(
+                    f'No ancestor of "{pos.type_name}.{field.name}" sets context "{argument.context}"'
+                )
+            needed = self.alias_helpers(
+                self.requirements.fields(ancestor.type_name, ancestor.type_name, argument.selection), ancestor.client
+            )
+            self.plan_fields(ancestor, needed, producers)
+            fields = tuple(input_fields(needed))
+            # the same value read the same way shares one variable (e.g. per-type copies of a field)
+            identity = (argument.type, len(ancestor.path), fields)
+            name = self.context_names.get(identity)
+            if name is None:
+                name = self.context_names[identity] = f"contextualArgument_{len(self.context_names)}"
+            contexts.append(ContextVariable(name, argument.type, len(ancestor.path), fields))
+            arguments.append(f"{argument.name}: ${name}")
+        existing = field.arguments[1:-1] if field.arguments else ""
+        merged = "(" + ", ".join([a for a in (existing, *arguments) if a]) + ")"
+        return replace(field, arguments=merged), contexts
 
     # --- helper aliases ---------------------------------------------------------------------
 

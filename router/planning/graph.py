@@ -165,6 +165,20 @@ class FederationGraph:
         field_type = self.field_type(parent, field)
         return get_named_type(field_type).name if field_type is not None else None
 
+    def sets_context(self, type_name: str, context: str) -> bool:
+        """Whether objects of ``type_name`` set ``context`` (themselves, an interface, a union)."""
+        meta = self.supergraph.types.get(type_name)
+        if meta is not None and context in meta.contexts:
+            return True
+        for interface in self.interfaces_of(type_name):
+            found = self.supergraph.types.get(interface)
+            if found is not None and context in found.contexts:
+                return True
+        for meta in self.supergraph.types.values():
+            if meta.kind == "union" and context in meta.contexts and type_name in self.supergraph.schema_possible(meta.name):
+                return True
+        return False
+
     def is_entity(self, type_name: str) -> bool:
         meta = self.supergraph.types.get(type_name)
         return bool(meta and any(p.keys for p in meta.placements.values()))

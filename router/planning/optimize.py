@@ -65,6 +65,7 @@ def _absorb(keep: Step, other: Step, steps: list[Step]) -> None:
             keep.inputs[type_name] = entity_input
         else:
             mine.extend(entity_input.fields)
+    keep.contexts.extend(c for c in other.contexts if c not in keep.contexts)
     keep.depends |= {d for d in other.depends if d is not keep}
     other.removed = True
     for step in steps:

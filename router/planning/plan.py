@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from router.planning.aliases import RenameNode
 from router.planning.shape import ShapeNode
-from router.planning.steps import InputField
+from router.planning.steps import ContextVariable, InputField
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,7 @@ class FetchNode:
     depends_on: tuple[int, ...] = ()
     representations_variable: str = "representations"
     renames: RenameNode | None = None  # internal aliases to undo in the answer
+    contexts: tuple[ContextVariable, ...] = ()  # @fromContext values, read from ancestors per object
     selection_text: str = ""  # the selection alone, for printing
     requires_text: str = ""  # the representation shape, for printing
 

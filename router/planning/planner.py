@@ -172,6 +172,7 @@ def _render_step(operation: NormalizedOperation, step: Step) -> tuple[str, tuple
     names = tuple(d.variable.name.value for d in operation.variable_definitions if d.variable.name.value in used)
     selection = step.selection.render() or "__typename"
     name = _operation_name(operation, step)
+    definitions.extend(f"${c.name}: {c.type}" for c in step.contexts)
     if step.is_entity:
         representations = _representations_variable(step)
         definitions.insert(0, f"${representations}: [_Any!]!")
@@ -250,6 +251,7 @@ def _freeze(
                 depends_on=tuple(sorted(renumber[d] for d in reduced[step.id] if d in renumber)),
                 representations_variable=_representations_variable(step),
                 renames=renames,
+                contexts=tuple(step.contexts),
                 selection_text=selection,
                 requires_text=_requires_text(step) if step.is_entity else "",
             )

@@ -189,6 +189,16 @@ def _merge_shapes(a: InputShape, b: InputShape) -> InputShape | None:
     return InputShape(tuple(by_type.items()), default)
 
 
+@dataclass(frozen=True, slots=True)
+class ContextVariable:
+    """A ``@fromContext`` value: read ``fields`` from the ancestor ``depth`` path segments down."""
+
+    name: str
+    type: str
+    depth: int
+    fields: tuple[InputField, ...]
+
+
 @dataclass(eq=False)
 class Step:
     id: int
@@ -201,6 +211,7 @@ class Step:
     depends: set["Step"] = field(default_factory=set)
     parent: "Step | None" = None
     group: int = 0  # mutation field index: later groups wait for earlier ones
+    contexts: list[ContextVariable] = field(default_factory=list)
     removed: bool = False
 
     def __hash__(self) -> int:

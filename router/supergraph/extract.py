@@ -42,6 +42,7 @@ from graphql.language.ast import EnumValueDefinitionNode
 from router.supergraph.errors import SupergraphError
 from router.supergraph.links import Feature, Links
 from router.supergraph.model import (
+    ContextArgument,
     FieldPlacement,
     Key,
     SubgraphInfo,
@@ -171,8 +172,15 @@ def read_subgraphs(document: DocumentNode, join: Feature) -> dict[str, SubgraphI
 
 
 class _Extractor:
-    def __init__(self, sources: dict[str, TypeSource], join: Feature, graphs: dict[str, SubgraphInfo]) -> None:
+    def __init__(
+        self,
+        sources: dict[str, TypeSource],
+        join: Feature,
+        graphs: dict[str, SubgraphInfo],
+        context_directive: str | None = None,
+    ) -> None:
         self.sources = sources
+        self.context_directive = context_directive
         self.names = _join_names(join)
         self.graphs = graphs  # enum value -> info
         self.fed1 = join.version is not None and join.version < (0, 2)
@@ -208,6 +216,10 @@ class _Extractor:
 
     def _place_type(self, source: TypeSource) -> TypeMeta:
         meta = TypeMeta(source.name, source.kind)
+        if self.context_directive:
+            meta.contexts = frozenset(
+                str(args["name"]) for args in applications(source.directives, self.context_directive) if args.get("name")
+            )
         joins = applications(source.directives, self.names.type)
         if not joins:
             for info in self.graphs.values():
@@ -261,7 +273,11 @@ class _Extractor:
         requires = args.get("requires") or None
         provides = args.get("provides") or None
         override = args.get("override") or None
-        context_arguments = args.get("contextArguments") or ()
+        context_arguments = tuple(
+            self._context_argument(item, f"{where} in {subgraph}")
+            for item in (args.get("contextArguments") or ())
+            if isinstance(item, dict)
+        )
         return FieldPlacement(
             subgraph=subgraph,
             type=args.get("type") or None,
@@ -273,7 +289,19 @@ class _Extractor:
             override_from=self._override_source(override),
             override_label=args.get("overrideLabel") or None,
             used_overridden=bool(args.get("usedOverridden", False)),
-            context_arguments=tuple(context_arguments) if isinstance(context_arguments, list) else (),
+            context_arguments=context_arguments,
+        )
+
+    @staticmethod
+    def _context_argument(item: dict[str, Any], where: str) -> ContextArgument:
+        selection = str(item.get("selection") or "").strip()
+        if selection.startswith("{") and selection.endswith("}"):
+            selection = selection[1:-1]
+        return ContextArgument(
+            context=str(item.get("context") or ""),
+            name=str(item.get("name") or ""),
+            type=str(item.get("type") or "String"),
+            selection=parse_field_set(selection, f"@fromContext on {where}"),
         )
 
     def _override_source(self, value: str | None) -> str | None:
@@ -389,4 +417,6 @@ class _Extractor:
 def extract_types(
     document: DocumentNode, links: Links, join: Feature, graphs: dict[str, SubgraphInfo]
 ) -> dict[str, TypeMeta]:
-    return _Extractor(collect_types(document, links), join, graphs).run()
+    context = links.get("context")
+    directive = context.directive("context") if context else None
+    return _Extractor(collect_types(document, links), join, graphs, directive).run()

@@ -36,6 +36,16 @@ class Key:
     extension: bool = False
 
 
+@dataclass(frozen=True)
+class ContextArgument:
+    """An argument a subgraph fills from an ancestor's context (``@fromContext``, join v0.5)."""
+
+    context: str  # "<subgraph>__<name>" as in @context(name:) on the ancestor type
+    name: str
+    type: str
+    selection: SelectionSetNode
+
+
 @dataclass
 class FieldPlacement:
     """A field as one subgraph defines it (``@join__field`` arguments, or implied by ``@join__type``)."""
@@ -50,7 +60,12 @@ class FieldPlacement:
     override_from: str | None = None  # subgraph *name* the field was taken from
     override_label: str | None = None
     used_overridden: bool = False
-    context_arguments: tuple[dict[str, str], ...] = ()
+    context_arguments: tuple[ContextArgument, ...] = ()
+
+    @property
+    def entity_only(self) -> bool:
+        """Resolvable only through ``_entities``: the representation carries its inputs."""
+        return self.requires is not None or bool(self.context_arguments)
 
 
 @dataclass
@@ -79,6 +94,7 @@ class TypeMeta:
     kind: TypeKind
     placements: dict[str, TypePlacement] = field(default_factory=dict)
     inaccessible: bool = False
+    contexts: frozenset[str] = frozenset()  # @context(name:) set by this type
 
     def fields_in(self, subgraph: str) -> dict[str, FieldPlacement]:
         placement = self.placements.get(subgraph)

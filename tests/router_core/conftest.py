@@ -103,3 +103,14 @@ def fed1() -> Iterator[Router]:
 def fed1_router(fed1: Router) -> Router:
     fed1.reset()
     return fed1
+
+
+@pytest.fixture(scope="module")
+def context_graph() -> Iterator[Router]:
+    from tests.router_core.graphs.context import context_subgraphs
+
+    subgraphs = context_subgraphs()
+    with serve_subgraphs(*subgraphs.values()) as urls:
+        router = make_router("context", subgraphs, urls)
+        router.reset()
+        yield router
