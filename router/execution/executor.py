@@ -254,14 +254,18 @@ class _Run:
         for fetch in fetches:
             if not fetch.depends_on:
                 running[asyncio.ensure_future(self.fetch(fetch))] = fetch.id
-        while running:
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                finished = running.pop(task)
-                for dependent in plan.dependents.get(finished, ()):
-                    waiting[dependent] -= 1
-                    if waiting[dependent] == 0:
-                        running[asyncio.ensure_future(self.fetch(by_id[dependent]))] = dependent
+        try:
+            while running:
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    finished = running.pop(task)
+                    for dependent in plan.dependents.get(finished, ()):
+                        waiting[dependent] -= 1
+                        if waiting[dependent] == 0:
+                            running[asyncio.ensure_future(self.fetch(by_id[dependent]))] = dependent
+        finally:
+            for task in running:  # the request was cancelled (client gone): stop its fetches too
+                task.cancel()
 
     async def fetch(self, fetch: FetchNode) -> None:
         try:
