@@ -106,3 +106,14 @@ async def test_unions_whose_members_differ_between_subgraphs(catalog_router: Rou
         [{"__typename": "Book", "id": "b2"}],
         [{"__typename": "Book", "id": "b2"}],
     ]
+
+
+async def test_requires_with_type_conditions_on_an_abstract_field(catalog_router: Router) -> None:
+    result = await catalog_router.run('{ b1: book(id: "b1") { seeAlso } b2: book(id: "b2") { seeAlso title } }')
+    assert result == {"data": {"b1": {"seeAlso": "Alien (117 min)"}, "b2": {"seeAlso": "Dune (412 pages)", "title": "Emma"}}}
+    calls = catalog_router.subgraphs["store"].entity_calls()  # one per response path (b1, b2)
+    # the nested abstract object carries its __typename so the subgraph can read the fragments
+    assert sorted((rep for call in calls for rep in call), key=lambda r: r["id"]) == [
+        {"__typename": "Book", "id": "b1", "related": {"__typename": "Movie", "title": "Alien", "minutes": 117}},
+        {"__typename": "Book", "id": "b2", "related": {"__typename": "Book", "title": "Dune", "pages": 412}},
+    ]

@@ -29,7 +29,8 @@ def _book(book_id: str) -> dict[str, Any] | None:
     if row["author"]:
         name, org = row["author"]
         author = {"__typename": "Author", "name": name, "org": {**ORG, "id": org}}
-    return {**row, "price": 999, "discount": 1, "author": author}
+    related = {"b1": "m1", "b2": "b1"}.get(book_id)
+    return {**row, "price": 999, "discount": 1, "author": author, "related": _media(related) if related else None}
 
 
 def _media(media_id: str) -> dict[str, Any] | None:
@@ -82,6 +83,14 @@ def catalog_subgraphs() -> dict[str, Subgraph]:
             author = rep["author"]
             by = f"{author['name']} ({author['org']['id']})" if author else "anonymous"
             result["blurb"] = f"{rep['title']} by {by}"
+        if "related" in rep:
+            related = rep["related"]
+            if related is None:
+                result["seeAlso"] = "nothing"
+            elif related["__typename"] == "Book":
+                result["seeAlso"] = f"{related['title']} ({related['pages']} pages)"
+            else:
+                result["seeAlso"] = f"{related['title']} ({related['minutes']} min)"
         return result
 
     store = Subgraph("store", subgraph_sdl("catalog", "store"), references={"Book": store_book})
