@@ -44,13 +44,17 @@ class CheckReport:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = run_checks(
-        Path(args.config),
-        Path(args.supergraph),
-        allow_breaking=args.allow_breaking,
-        check_drift=not args.skip_drift,
-        out=sys.stdout,
-    )
+    try:
+        report = run_checks(
+            Path(args.config),
+            Path(args.supergraph),
+            allow_breaking=args.allow_breaking,
+            check_drift=not args.skip_drift,
+            out=sys.stdout,
+        )
+    except Exception as exc:  # noqa: BLE001 - CI output must stay readable
+        print(f"schema check crashed ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
+        return 1
     if report.ok:
         print("schema check passed")
         return 0
@@ -124,7 +128,12 @@ def _check_api_changes(committed: str, new_sdl: str, report: CheckReport, allow_
     except SupergraphError as exc:
         print(f"[api] the committed supergraph cannot be read ({exc}); skipping the API diff", file=out)
         return
-    new = load_supergraph(new_sdl)
+    try:
+        new = load_supergraph(new_sdl)
+    except SupergraphError as exc:
+        print(f"[api] the router cannot read the composed supergraph: {exc}", file=out)
+        report.failures.append("unreadable supergraph")
+        return
     changes = diff_api_schemas(old.api_schema, new.api_schema) + diff_auth(committed, new_sdl, new.api_schema)
     report.changes = changes
     if not changes:
