@@ -492,7 +492,7 @@ class Merger:
     def is_merged_directive_application(self, idx: int, name: str) -> bool:
         if name in self.composed.get(self.names[idx], ()):
             return True
-        return name in self.merged_spec_directives or name in ("deprecated", "specifiedBy", "oneOf")
+        return name in self.merged_spec_directives or name in ("deprecated", "specifiedBy")
 
     def _add_types_shallow(self) -> None:
         mismatched: list[str] = []
