@@ -11,7 +11,6 @@ is memoised.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from graphql import (
     GraphQLInterfaceType,
@@ -27,7 +26,6 @@ from graphql import (
     get_named_type,
 )
 
-from router.planning.operation import Field
 from router.supergraph.model import FieldPlacement, Key, Supergraph
 
 # Selection sets (from @provides) that apply at one position, innermost first.
@@ -229,8 +227,3 @@ class FederationGraph:
         if placement.external or not self.active(placement):
             return None
         return placement
-
-
-@lru_cache(maxsize=4096)
-def field_key(field: Field) -> tuple[str, str]:
-    return (field.name, field.arguments)

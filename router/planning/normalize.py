@@ -34,7 +34,7 @@ from graphql import (
     get_named_type,
     value_from_ast_untyped,
 )
-from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
 from router.planning.errors import PlanningError
 from router.planning.operation import Field, NormalizedOperation, Selection
@@ -268,4 +268,4 @@ def normalize(
     )
 
 
-__all__ = ["condition_variables", "normalize", "select_operation", "TypeNameMetaFieldDef"]
+__all__ = ["condition_variables", "normalize", "select_operation"]

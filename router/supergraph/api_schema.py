@@ -26,7 +26,6 @@ from graphql import (
     NamedTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
-    OperationTypeDefinitionNode,
     ScalarTypeDefinitionNode,
     ScalarTypeExtensionNode,
     SchemaDefinitionNode,

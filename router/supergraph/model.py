@@ -96,10 +96,6 @@ class TypeMeta:
     inaccessible: bool = False
     contexts: frozenset[str] = frozenset()  # @context(name:) set by this type
 
-    def fields_in(self, subgraph: str) -> dict[str, FieldPlacement]:
-        placement = self.placements.get(subgraph)
-        return placement.fields if placement else {}
-
 
 @dataclass
 class Supergraph:
