@@ -45,6 +45,7 @@ class Step:
     kind: str  # "field" | "cast"
     name: str
     field: Field | None = None
+    parent: str | None = None  # type the field is selected on
 
 
 class _Unsatisfiable(Exception):
@@ -121,7 +122,7 @@ class _Checker:
                     new_state = self.advance_field(t, f, state, path)
                     if new_state is None or target is None or not target.is_composite:
                         continue
-                    step_path = path + [Step("field", f.name, f)]
+                    step_path = path + [Step("field", f.name, f, t.name)]
                     if kind == "mutation" and not path:
                         by_subgraph: dict[int, set[Position]] = {}
                         for p in new_state:
@@ -184,7 +185,7 @@ class _Checker:
                 if res is not None:
                     new_positions.add(res)
         if not new_positions:
-            self.report(path + [Step("field", f.name, f)], reasons)
+            self.report(path + [Step("field", f.name, f, parent.name)], reasons)
             return None
         if target is not None and target.kind in ("INTERFACE", "UNION") and parent.kind == "OBJECT":
             self.check_shareable_runtime_types(parent, f, new_positions, path)
@@ -629,7 +630,7 @@ def _provided_cast(provided: Provided, type_name: str) -> Provided:
 def _coordinate(path: list[Step]) -> str | None:
     for step in reversed(path):
         if step.kind == "field" and step.field is not None:
-            return step.name
+            return f"{step.parent}.{step.name}" if step.parent else step.name
     return None
 
 
