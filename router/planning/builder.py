@@ -432,6 +432,7 @@ class StepPlanner:
         """``only``: the subgraph declares the field with this object type instead."""
         subgraph = step.subgraph
         builder.add_typename()
+        builder.abstract = abstract
         if self.graph.is_interface_object(subgraph, abstract):
             if self._uniform(selection):
                 fields = selection.common or ()

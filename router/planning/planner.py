@@ -17,6 +17,7 @@ from typing import Any
 from graphql import DocumentNode, GraphQLInterfaceType, GraphQLUnionType, print_ast
 
 from router.planning.aliases import assign_internal_aliases
+from router.planning.fold import fold_fragments
 from router.planning.builder import RequirementFields, StepPlanner
 from router.planning.graph import FederationGraph
 from router.planning.normalize import condition_variables, normalize
@@ -236,6 +237,7 @@ def _freeze(
     reduced = reduce_dependencies(steps)
     fetches: list[FetchNode] = []
     for step in steps:
+        fold_fragments(step.selection, step.subgraph, supergraph)
         renames = assign_internal_aliases(step.selection)
         text, names, selection = _render_step(operation, step)
         fetches.append(

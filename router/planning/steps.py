@@ -29,6 +29,7 @@ class SelectionBuilder:
 
     fields: dict[str, FieldBuilder] = field(default_factory=dict)
     fragments: dict[str, "SelectionBuilder"] = field(default_factory=dict)
+    abstract: str | None = None  # the interface/union this selection is on, when it is one
 
     def add(self, source: Field, composite: bool, type_ref: str = "") -> FieldBuilder:
         existing = self.fields.get(source.response_key)
