@@ -21,6 +21,7 @@ import httpx
 import orjson
 from graphql import GraphQLInterfaceType, GraphQLUnionType, execute, parse
 
+from router.execution.jsonio import dumps
 from router.execution.http import HTTPClient, HTTPFailure, encode_headers
 from router.execution.merge import context_groups, deep_merge, object_paths, objects_at, representations
 from router.execution.shaping import Shaper
@@ -156,7 +157,7 @@ class Executor:
         subgraph = fetch.subgraph
         url = self._urls[subgraph]
         timeout = self.config.subgraph_timeouts.get(subgraph, self.config.timeout)
-        body = orjson.dumps({"query": fetch.operation, "variables": variables})
+        body = dumps({"query": fetch.operation, "variables": variables})
         if self._native is not None:
             try:
                 status, content = await self._native.post(

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
+from router.execution.jsonio import dumps
 from router.planning.plan import EntityInputSpec
 from router.planning.steps import ContextVariable, InputField, InputShape
 
@@ -63,7 +62,7 @@ def context_groups(
         if not isinstance(value, dict):
             continue
         values = tuple(_context_value(ancestors.get(c.depth), c.fields) for c in contexts)
-        key = orjson.dumps(values, option=orjson.OPT_NON_STR_KEYS)
+        key = dumps(values)
         group = groups.get(key)
         if group is None:
             groups[key] = (values, [value])
@@ -161,7 +160,7 @@ def representations(
         rep = representation(source, spec)
         if rep is None:
             continue
-        key = orjson.dumps(rep)
+        key = dumps(rep)
         position = index.get(key)
         if position is None:
             index[key] = len(unique)
