@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
-from graphql import GraphQLSchema, SelectionSetNode
+from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode, OperationType, SelectionSetNode
 
 from router.planning.errors import PlanningError
 from router.planning.graph import EntityOption, FederationGraph, Provided
@@ -71,9 +71,8 @@ class RequirementFields:
     def __init__(self, schema: GraphQLSchema) -> None:
         self.schema = schema
         self._memo: dict[tuple[str, int], Selection] = {}
-        from graphql import DocumentNode, OperationDefinitionNode, OperationType, SelectionSetNode as _S
-
-        placeholder = OperationDefinitionNode(operation=OperationType.QUERY, selection_set=_S(selections=()))
+        # field sets are selections without a document: normalise them with an empty one
+        placeholder = OperationDefinitionNode(operation=OperationType.QUERY, selection_set=SelectionSetNode(selections=()))
         self._normalizer = Normalizer(schema, DocumentNode(definitions=(placeholder,)), placeholder, {})
 
     def selection(self, type_name: str, selection: SelectionSetNode) -> Selection:
@@ -101,7 +100,7 @@ class StepPlanner:
         self.operation = operation
         self.requirements = requirements
         self.steps: list[Step] = []
-        self._entity_steps: dict[tuple[int, str, tuple[str, ...], frozenset[int]], Step] = {}
+        self._entity_steps: dict[tuple[int, str, tuple[str, ...], frozenset[int], int], Step] = {}
         self._cost_memo: dict[tuple[object, ...], tuple[int, Decision]] = {}
         self._keepalive: list[object] = []
         self._sizes: dict[int, int] = {}
