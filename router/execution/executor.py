@@ -133,14 +133,19 @@ class Executor:
         *,
         headers: Mapping[str, str] | None = None,
         shape_operation: ShapeNode | None = None,
+        errors: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Run ``plan``; returns ``{"data": ..., "errors": [...]}`` (errors only when there are some).
 
         ``headers`` go to every subgraph fetch (hop-by-hop and body headers excepted).
         ``shape_operation`` (from ``QueryPlanner.shape``) shapes the answer instead of the
         planned operation, so fields the plan left out (e.g. unauthorized) come out null.
+        ``errors`` raised before execution (e.g. "unauthorized" with the field's path) lead the
+        error list and explain those nulls, so no second error is added for them.
         """
         run = _Run(self, plan, variables or {}, headers)
+        if errors:
+            run.errors.extend(errors)
         await run.go()
         shape = shape_operation or plan.shape
         known = {tuple(e["path"]) for e in run.errors if isinstance(e.get("path"), list)}

@@ -194,3 +194,20 @@ async def test_introspection_is_answered_by_the_router(shop_router: Router) -> N
     names = [f["name"] for f in result["data"]["__type"]["fields"]]
     assert names == ["id", "name", "username", "email", "ssn", "reviews"]
     assert all(s.requests == [] for s in shop_router.subgraphs.values())
+
+
+async def test_shape_of_the_original_operation_nulls_fields_left_out_of_the_plan(shop_router: Router) -> None:
+    from graphql import parse
+
+    from router.execution import Executor
+
+    planned = "{ user(id: \"1\") { name } }"
+    original = parse("{ user(id: \"1\") { name email } }")
+    shape = shop_router.planner.shape(original)
+    executor = Executor(shop_router.supergraph)
+    try:
+        denied = {"message": "Unauthorized field or type", "path": ["user", "email"]}
+        result = await executor.execute(shop_router.plan(planned), {}, shape_operation=shape, errors=[denied])
+    finally:
+        await executor.aclose()
+    assert result == {"data": {"user": {"name": "Ada Lovelace", "email": None}}, "errors": [denied]}
