@@ -1,7 +1,7 @@
 """``Executor``: run a query plan against the subgraphs and build the client response.
 
-Fetches run as a dependency graph over one pooled ``httpx.AsyncClient``: each starts as
-soon as the fetches it reads from have finished. Per request the work is: build and
+Fetches run as a dependency graph over pooled keep-alive connections (``http.py``): each
+starts as soon as the fetches it reads from have finished. Per request the work is: build and
 de-duplicate representations, one POST per fetch, merge in place, shape once at the end.
 A subgraph that fails, times out or answers garbage costs only its own fields (null plus
 an error); the request itself always completes.
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from http import HTTPStatus
 from collections.abc import Mapping
+from http import HTTPStatus
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -21,8 +21,8 @@ import httpx
 import orjson
 from graphql import GraphQLInterfaceType, GraphQLUnionType, execute, parse
 
-from router.execution.jsonio import dumps
 from router.execution.http import HTTPClient, HTTPFailure, encode_headers
+from router.execution.jsonio import dumps
 from router.execution.merge import context_groups, deep_merge, object_paths, objects_at, representations
 from router.execution.shaping import Shaper
 from router.planning.aliases import apply_renames
@@ -295,7 +295,10 @@ class _Run:
         if fetch.renames is not None and data is not None:
             apply_renames(data, fetch.renames)
         if isinstance(data, dict) and self.data is not None:
-            deep_merge(self.data, data, self.executor._abstract)
+            if self.data:
+                deep_merge(self.data, data, self.executor._abstract)
+            else:
+                self.data = data  # the first answer becomes the tree: nothing to merge yet
         for error in payload.get("errors") or ():
             self.errors.append(self.subgraph_error(fetch, error, error.get("path") if isinstance(error, dict) else None))
 
