@@ -178,3 +178,11 @@ def test_plan_cli_prints_plan_and_subgraph_operations() -> None:
     )
     assert bad.returncode == 1
     assert "Cannot query field 'nope' on type 'Query'." in bad.stderr
+
+
+def test_identical_per_type_selections_fold_into_the_interface(catalog: QueryPlanner) -> None:
+    folded = catalog.plan(parse("{ media { id title } }"))
+    assert [f.selection_text for f in folded.fetches] == ["media { __typename id title }"]
+    # different selections per type stay as fragments
+    split = catalog.plan(parse("{ media { id ... on Movie { minutes } } }"))
+    assert split.fetches[0].selection_text == "media { __typename ... on Book { id } ... on Movie { id minutes } }"
