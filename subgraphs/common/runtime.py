@@ -20,7 +20,7 @@ from strawberry.federation import Schema
 
 from subgraphs.common.database import Database
 from subgraphs.common.events.consumer import Handler, QueueConsumer
-from subgraphs.common.events.publisher import EventPublisher
+from subgraphs.common.events.publisher import BrokerUnavailable, EventPublisher
 from subgraphs.common.events.relay import OutboxRelay
 from subgraphs.common.events.store import EventStore
 from subgraphs.common.events.topology import Topology
@@ -63,6 +63,7 @@ class ServiceRuntime:
         await self.database.create_schema(self.definition.metadata)
         for hook in self.definition.on_startup:
             await hook(self)
+        await self._declare_topology()
         self.relay.start()
         loop = asyncio.get_running_loop()
         if self.definition.consumers is not None:
@@ -89,6 +90,15 @@ class ServiceRuntime:
                 self.scheduler.start()
         self.started = True
         log.info("service started", extra={"port": self.settings.port, "broker": self.settings.broker_display()})
+
+    async def _declare_topology(self) -> None:
+        """Connect the publisher (which declares every exchange and queue) before serving, so
+        once the service reports started its queues exist and nothing published is unroutable.
+        A broker that is down only delays this: the relay keeps trying."""
+        try:
+            await asyncio.wait_for(self.publisher.ensure_connected(), timeout=10)
+        except (BrokerUnavailable, TimeoutError) as exc:
+            log.warning("broker unavailable at start-up; events wait in the outbox", extra={"error": str(exc)})
 
     async def stop(self) -> None:
         if self.scheduler is not None:
