@@ -145,12 +145,12 @@ class OriginPool:
     async def post(self, headers: bytes, body: bytes, timeout: float, retry_stale: bool) -> tuple[int, bytes]:
         loop = asyncio.get_running_loop()
         payload = self.head + headers + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-        async with self.slots:
-            try:
-                async with asyncio.timeout(timeout):
+        try:
+            async with asyncio.timeout(timeout):  # waiting for a free connection counts too
+                async with self.slots:
                     return await self._exchange(loop, payload, retry_stale)
-            except TimeoutError:
-                raise HTTPFailure(f"timed out after {timeout:g}s", timeout=True) from None
+        except TimeoutError:
+            raise HTTPFailure(f"timed out after {timeout:g}s", timeout=True) from None
 
     async def _exchange(self, loop: asyncio.AbstractEventLoop, payload: bytes, retry_stale: bool) -> tuple[int, bytes]:
         while True:
