@@ -152,7 +152,7 @@ def representations(
     """Unique representations, and for each the objects it stands for (in first-seen order)."""
     unique: list[dict[str, Any]] = []
     sources: list[list[dict[str, Any]]] = []
-    index: dict[bytes, int] = {}
+    index: dict[Any, int] = {}
     for source in objects:
         spec = inputs.get(source.get("__typename"))  # type: ignore[arg-type]
         if spec is None:
@@ -160,8 +160,17 @@ def representations(
         rep = representation(source, spec)
         if rep is None:
             continue
-        key = dumps(rep)
-        position = index.get(key)
+        key: Any
+        if spec.flat:
+            key = tuple(rep.values())  # the usual scalar keys: compare as a tuple
+            try:
+                position = index.get(key)
+            except TypeError:  # a list-valued key field
+                key = dumps(rep)
+                position = index.get(key)
+        else:
+            key = dumps(rep)
+            position = index.get(key)
         if position is None:
             index[key] = len(unique)
             unique.append(rep)

@@ -12,8 +12,11 @@ from typing import Any
 from router.planning.shape import (
     COMPOSITE,
     ENUM,
+    LEAF_LIST,
     LIST,
     NON_NULL,
+    OBJECT,
+    OBJECT_LIST,
     PLAIN_LEAF,
     REQUIRED_LEAF,
     TYPENAME_FIELD,
@@ -38,6 +41,10 @@ class Shaper:
     def root(self, shape: ShapeNode, data: dict[str, Any] | None) -> dict[str, Any] | None:
         if data is None:
             return None
+        try:
+            return _fast_object(shape, data)
+        except _Problem:
+            pass  # a null to propagate or a value to reject: redo it the careful way, with paths
         result = self.object(shape, data)
         return None if result is INVALID else result  # type: ignore[return-value]
 
@@ -140,3 +147,85 @@ class Shaper:
                 }
             )
         return INVALID if non_null else None
+
+
+# --- the fast path ---------------------------------------------------------------------------
+# Most answers need no null propagation and hold no rejected value. This walk does just the
+# copying, with no path bookkeeping, and gives up (``_Problem``) at the first thing that
+# needs care; ``Shaper`` then redoes the answer with paths and error reporting.
+
+
+class _Problem(Exception):
+    pass
+
+
+_PROBLEM = _Problem()
+
+
+def _fast_object(shape: ShapeNode, data: dict[str, Any]) -> dict[str, Any]:
+    if shape.abstract:
+        typename = data.get("__typename")
+        if typename in shape.hidden:
+            raise _PROBLEM
+        fields = shape.by_type.get(typename)  # type: ignore[arg-type]
+        if fields is None:
+            fields = shape.fields_for(typename)
+    else:
+        typename = shape.type_name
+        fields = shape.single if shape.single is not None else shape.fields_for(typename)
+    result: dict[str, Any] = {}
+    get = data.get
+    for field in fields:
+        key = field.response_key
+        mode = field.mode
+        if mode == PLAIN_LEAF:
+            result[key] = get(key)
+        elif mode == REQUIRED_LEAF:
+            value = get(key)
+            if value is None:
+                raise _PROBLEM
+            result[key] = value
+        elif mode == OBJECT:
+            value = get(key)
+            if value is None:
+                if not field.nullable:
+                    raise _PROBLEM
+                result[key] = None
+            elif type(value) is dict:
+                result[key] = _fast_object(field.child, value)  # type: ignore[arg-type]
+            else:
+                raise _PROBLEM
+        elif mode == OBJECT_LIST:
+            value = get(key)
+            if value is None:
+                if not field.nullable:
+                    raise _PROBLEM
+                result[key] = None
+            elif type(value) is list:
+                child = field.child
+                items: list[Any] = []
+                for item in value:
+                    if type(item) is dict:
+                        items.append(_fast_object(child, item))  # type: ignore[arg-type]
+                    elif item is None and field.items_nullable:
+                        items.append(None)
+                    else:
+                        raise _PROBLEM
+                result[key] = items
+            else:
+                raise _PROBLEM
+        elif mode == LEAF_LIST:
+            value = get(key)
+            if value is None:
+                if not field.nullable:
+                    raise _PROBLEM
+                result[key] = None
+            elif type(value) is list and (field.items_nullable or None not in value):
+                result[key] = value
+            else:
+                raise _PROBLEM
+        elif mode == TYPENAME_FIELD:
+            result[key] = typename if typename is not None else shape.type_name
+        else:
+            raise _PROBLEM  # enums, nested lists: the careful path
+    return result

@@ -18,6 +18,10 @@ from router.planning.steps import ContextVariable, InputField
 class EntityInputSpec:
     sent_type: str
     fields: tuple[InputField, ...]
+    flat: bool = False  # no nested selections: representations can be compared as value tuples
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "flat", all(f.child is None for f in self.fields))
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,10 @@ ENUM = 3
 PLAIN_LEAF = 0  # nullable scalar: copy
 REQUIRED_LEAF = 1  # non-null scalar: copy, null propagates
 TYPENAME_FIELD = 2
-GENERAL = 3  # lists, objects, enums: full completion
+GENERAL = 3  # anything else: full completion
+OBJECT = 4  # an object, nullable or not
+OBJECT_LIST = 5  # a list of objects (one level), any nullability
+LEAF_LIST = 6  # a list of scalars (one level), any nullability
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +52,30 @@ class ShapeField:
     enum_values: frozenset[str] | None = None
     parent_type: str = ""
     mode: int = GENERAL
+    nullable: bool = True  # the field itself may be null
+    items_nullable: bool = True  # for OBJECT_LIST / LEAF_LIST: items may be null
 
     def __post_init__(self) -> None:
+        wrappers = self.wrappers
+        outer = wrappers[1:] if wrappers[:1] == (NON_NULL,) else wrappers
+        one_list = outer[:1] == (LIST,) and outer[1:] in ((), (NON_NULL,))
         if self.kind == TYPENAME:
             mode = TYPENAME_FIELD
-        elif self.kind == LEAF and self.wrappers == ():
+        elif self.kind == LEAF and wrappers == ():
             mode = PLAIN_LEAF
-        elif self.kind == LEAF and self.wrappers == (NON_NULL,):
+        elif self.kind == LEAF and wrappers == (NON_NULL,):
             mode = REQUIRED_LEAF
+        elif self.kind == COMPOSITE and outer == ():
+            mode = OBJECT
+        elif self.kind == COMPOSITE and one_list:
+            mode = OBJECT_LIST
+        elif self.kind == LEAF and one_list:
+            mode = LEAF_LIST
         else:
             mode = GENERAL
         object.__setattr__(self, "mode", mode)
+        object.__setattr__(self, "nullable", wrappers[:1] != (NON_NULL,))
+        object.__setattr__(self, "items_nullable", outer[1:] != (NON_NULL,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +85,11 @@ class ShapeNode:
     by_type: dict[str, tuple[ShapeField, ...]]
     default: tuple[ShapeField, ...] | None
     hidden: frozenset[str] = frozenset()  # runtime types clients cannot see (@inaccessible): null
+    single: tuple[ShapeField, ...] | None = None  # the fields, when the position is one object type
+
+    def __post_init__(self) -> None:
+        if not self.abstract and self.type_name in self.by_type:
+            object.__setattr__(self, "single", self.by_type[self.type_name])
 
     def fields_for(self, type_name: str | None) -> tuple[ShapeField, ...]:
         if type_name is not None:
