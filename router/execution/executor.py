@@ -54,6 +54,7 @@ class ExecutorConfig:
     max_connections: int = 512
     max_keepalive_connections: int = 128
     http_client: str = "native"
+    dedupe_subgraph_requests: bool = True  # identical in-flight query fetches share one call
 
 
 class _FetchFailed(Exception):
@@ -89,7 +90,7 @@ class Executor:
         options = dict(http_client_options or {})
         if "timeout" in options:
             self.config.timeout = float(options.pop("timeout"))
-        for name in ("subgraph_timeouts", "mask_subgraph_errors", "http_client", "max_connections"):
+        for name in ("subgraph_timeouts", "mask_subgraph_errors", "http_client", "max_connections", "dedupe_subgraph_requests"):
             if name in options:
                 setattr(self.config, name, options.pop(name))
         self._httpx_options = options
@@ -99,6 +100,7 @@ class Executor:
         if client is None and self.config.http_client == "native":
             self._native = HTTPClient(self.config.max_connections, self.config.max_keepalive_connections)
         self._urls = {name: info.url for name, info in supergraph.subgraphs.items()}
+        self._inflight: dict[tuple[str, bytes, bytes], asyncio.Future[tuple[int, bytes]]] = {}
         self._abstract = frozenset(
             name
             for name, graphql_type in supergraph.schema.type_map.items()
@@ -160,28 +162,12 @@ class Executor:
 
     async def post(self, fetch: FetchNode, variables: dict[str, Any], run: "_Run") -> dict[str, Any]:
         subgraph = fetch.subgraph
-        url = self._urls[subgraph]
         timeout = self.config.subgraph_timeouts.get(subgraph, self.config.timeout)
         body = dumps({"query": fetch.operation, "variables": variables})
-        if self._native is not None:
-            try:
-                status, content = await self._native.post(
-                    url, run.header_bytes(), body, timeout, retry_stale=fetch.operation_kind == "query"
-                )
-            except HTTPFailure as failure:
-                if failure.timeout:
-                    raise _FetchFailed(
-                        f"Request to subgraph '{subgraph}' timed out after {timeout:g}s", "SUBREQUEST_TIMEOUT"
-                    ) from None
-                raise _FetchFailed(f"HTTP fetch failed from '{subgraph}': {failure.message}", "SUBREQUEST_HTTP_ERROR") from None
+        if self.config.dedupe_subgraph_requests and fetch.operation_kind == "query":
+            status, content = await self._shared_send(fetch, body, run, timeout)
         else:
-            try:
-                response = await self._httpx_client().post(url, content=body, headers=run.header_dict(), timeout=timeout)
-            except httpx.TimeoutException:
-                raise _FetchFailed(f"Request to subgraph '{subgraph}' timed out after {timeout:g}s", "SUBREQUEST_TIMEOUT") from None
-            except httpx.HTTPError as error:
-                raise _FetchFailed(f"HTTP fetch failed from '{subgraph}': {error.__class__.__name__}", "SUBREQUEST_HTTP_ERROR") from None
-            status, content = response.status_code, response.content
+            status, content = await self._send(fetch, body, run, timeout)
         try:
             payload = orjson.loads(content)
         except orjson.JSONDecodeError:
@@ -194,6 +180,49 @@ class Executor:
                 "SUBREQUEST_HTTP_ERROR",
             )
         return payload
+
+    async def _shared_send(self, fetch: FetchNode, body: bytes, run: "_Run", timeout: float) -> tuple[int, bytes]:
+        """Identical query requests in flight at the same time share one subgraph call.
+
+        Identical means same subgraph, same body and same forwarded headers (credentials
+        included), so a caller only ever shares an answer it would have got itself. Each
+        caller decodes its own copy of the bytes: the response trees stay separate.
+        """
+        key = (fetch.subgraph, run.header_bytes(), body)
+        shared = self._inflight.get(key)
+        if shared is None:
+            shared = asyncio.ensure_future(self._send(fetch, body, run, timeout))
+            self._inflight[key] = shared
+            shared.add_done_callback(lambda done: self._settled(key, done))
+        # shielded: a caller that goes away does not cancel the call for the others
+        return await asyncio.shield(shared)
+
+    def _settled(self, key: tuple[str, bytes, bytes], done: asyncio.Future[tuple[int, bytes]]) -> None:
+        self._inflight.pop(key, None)
+        if not done.cancelled():
+            done.exception()  # retrieved: the waiting callers report it, asyncio need not
+
+    async def _send(self, fetch: FetchNode, body: bytes, run: "_Run", timeout: float) -> tuple[int, bytes]:
+        subgraph = fetch.subgraph
+        url = self._urls[subgraph]
+        if self._native is not None:
+            try:
+                return await self._native.post(
+                    url, run.header_bytes(), body, timeout, retry_stale=fetch.operation_kind == "query"
+                )
+            except HTTPFailure as failure:
+                if failure.timeout:
+                    raise _FetchFailed(
+                        f"Request to subgraph '{subgraph}' timed out after {timeout:g}s", "SUBREQUEST_TIMEOUT"
+                    ) from None
+                raise _FetchFailed(f"HTTP fetch failed from '{subgraph}': {failure.message}", "SUBREQUEST_HTTP_ERROR") from None
+        try:
+            response = await self._httpx_client().post(url, content=body, headers=run.header_dict(), timeout=timeout)
+        except httpx.TimeoutException:
+            raise _FetchFailed(f"Request to subgraph '{subgraph}' timed out after {timeout:g}s", "SUBREQUEST_TIMEOUT") from None
+        except httpx.HTTPError as error:
+            raise _FetchFailed(f"HTTP fetch failed from '{subgraph}': {error.__class__.__name__}", "SUBREQUEST_HTTP_ERROR") from None
+        return response.status_code, response.content
 
     def run_local(self, local: LocalNode, variables: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         result = execute(

@@ -211,3 +211,36 @@ async def test_shape_of_the_original_operation_nulls_fields_left_out_of_the_plan
     finally:
         await executor.aclose()
     assert result == {"data": {"user": {"name": "Ada Lovelace", "email": None}}, "errors": [denied]}
+
+
+async def test_identical_concurrent_subgraph_requests_share_one_call(shop_router: Router) -> None:
+    import asyncio
+
+    from router.execution import Executor, ExecutorConfig
+
+    query = "{ products(first: 1) { name inStock } }"
+    plan = shop_router.plan(query)
+    shop_router.subgraphs["products"].delay = 0.2
+    executor = Executor(shop_router.supergraph)
+    try:
+        same = await asyncio.gather(
+            *(executor.execute(plan, {}, headers={"authorization": "Bearer a"}) for _ in range(3)),
+            executor.execute(plan, {}, headers={"authorization": "Bearer b"}),
+        )
+    finally:
+        shop_router.subgraphs["products"].delay = 0.0
+        await executor.aclose()
+    assert all(r == {"data": {"products": [{"name": "Table", "inStock": True}]}} for r in same)
+    # three callers with the same credentials shared one call; the other user got their own
+    assert sorted(r["headers"]["authorization"] for r in shop_router.subgraphs["products"].requests) == [
+        "Bearer a", "Bearer b"
+    ]
+    shop_router.reset()
+    shop_router.subgraphs["products"].delay = 0.2
+    unshared = Executor(shop_router.supergraph, config=ExecutorConfig(dedupe_subgraph_requests=False))
+    try:
+        await asyncio.gather(*(unshared.execute(plan, {}) for _ in range(3)))
+    finally:
+        shop_router.subgraphs["products"].delay = 0.0
+        await unshared.aclose()
+    assert len(shop_router.subgraphs["products"].requests) == 3
