@@ -17,8 +17,8 @@ from typing import Any
 from graphql import DocumentNode, GraphQLInterfaceType, GraphQLUnionType, print_ast
 
 from router.planning.aliases import assign_internal_aliases
-from router.planning.fold import fold_fragments
 from router.planning.builder import RequirementFields, StepPlanner
+from router.planning.fold import fold_fragments
 from router.planning.graph import FederationGraph
 from router.planning.normalize import condition_variables, normalize
 from router.planning.operation import Field, NormalizedOperation
