@@ -35,7 +35,9 @@ INVALID = _Invalid()
 class Shaper:
     def __init__(self, errors: list[dict[str, Any]], known_error_paths: set[tuple[Any, ...]]) -> None:
         self.errors = errors
-        self.known = known_error_paths
+        # Pre-execution errors (authorization) use Apollo's path notation: "@" for every list
+        # index and "... on T" for type conditions; runtime paths have neither.
+        self.known = {tuple(k for k in known if not (isinstance(k, str) and k.startswith("... on "))) for known in known_error_paths}
         self.path: list[str | int] = []
 
     def root(self, shape: ShapeNode, data: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -127,7 +129,7 @@ class Shaper:
         path = tuple(self.path)
         # a subgraph or fetch error already explains this null: don't add a second one
         for known in self.known:
-            if path[: len(known)] == known or known[: len(path)] == path:
+            if _covers(known, path):
                 return
         if not self.known and self.errors:
             return
@@ -229,3 +231,11 @@ def _fast_object(shape: ShapeNode, data: dict[str, Any]) -> dict[str, Any]:
         else:
             raise _PROBLEM  # enums, nested lists: the careful path
     return result
+
+
+def _covers(known: tuple[Any, ...], path: tuple[Any, ...]) -> bool:
+    """Whether an error at ``known`` explains a null at ``path`` (one is a prefix of the other)."""
+    for expected, actual in zip(known, path):
+        if expected != actual and not (expected == "@" and isinstance(actual, int)):
+            return False
+    return True

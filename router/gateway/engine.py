@@ -33,6 +33,7 @@ class Engine(Protocol):
         headers: Mapping[str, str],
         shape_document: DocumentNode | None,
         operation_name: str | None,
+        errors: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]: ...
 
     async def aclose(self) -> None: ...
@@ -116,9 +117,10 @@ class FederatedEngine:
         headers: Mapping[str, str],
         shape_document: DocumentNode | None,
         operation_name: str | None,
+        errors: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         shape = None if shape_document is None else self._shape(shape_document, operation_name, variables)
-        return await self._executor.execute(plan, variables, headers=headers, shape_operation=shape)
+        return await self._executor.execute(plan, variables, headers=headers, shape_operation=shape, errors=errors)
 
     async def aclose(self) -> None:
         await self._executor.aclose()

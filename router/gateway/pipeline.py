@@ -158,6 +158,8 @@ class Gateway:
                     headers=self._forwarded(headers),
                     shape_document=shape_document,
                     operation_name=operation_name,
+                    # They lead the error list and explain the nulls of the removed fields.
+                    errors=unauthorized_errors(removed) if removed else None,
                 )
         except TimeoutError:
             raise RequestError.single(
@@ -166,9 +168,6 @@ class Gateway:
                 status=504,
                 graphql_error=False,
             ) from None
-        if removed:
-            body = dict(body)
-            body["errors"] = [*body.get("errors", ()), *unauthorized_errors(removed)]
         # A response without `data` must not look like success (GraphQL over HTTP).
         return GatewayResult(body, 200 if "data" in body else 502)
 

@@ -75,6 +75,7 @@ class LocalEngine:
         headers: Mapping[str, str],
         shape_document: DocumentNode | None,
         operation_name: str | None,
+        errors: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         document, name = plan
         self.executed.append(
@@ -104,8 +105,9 @@ class LocalEngine:
         if hasattr(result, "__await__"):
             result = await result
         body: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            body["errors"] = [error.formatted for error in result.errors]
+        all_errors = [*(errors or ()), *(error.formatted for error in result.errors or ())]
+        if all_errors:
+            body["errors"] = all_errors
         return body
 
     async def aclose(self) -> None:

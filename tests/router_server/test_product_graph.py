@@ -116,3 +116,19 @@ def test_a_forged_token_is_refused_before_any_subgraph(product_router: RouterCli
     )
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_an_unauthorized_non_null_root_field_nulls_data_with_one_error(product_router: RouterClient) -> None:
+    # userNotifications is [Notification!]! and @authenticated: its null bubbles to `data`,
+    # and the unauthorized error alone explains it (no second "Cannot return null" error).
+    anonymous = product_router.gql("{ products(first: 1) { id } userNotifications { id content } }")
+    assert anonymous == {
+        "data": None,
+        "errors": [
+            {
+                "message": "Unauthorized field or type",
+                "path": ["userNotifications"],
+                "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"},
+            }
+        ],
+    }
