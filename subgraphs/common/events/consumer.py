@@ -196,6 +196,8 @@ class QueueConsumer:
     ) -> None:
         if not channel.is_open:
             return  # redelivered after reconnect
+        if future.cancelled():
+            return  # the service is stopping: leave it unacked, the broker redelivers it
         try:
             error = future.exception()
             if error is None:

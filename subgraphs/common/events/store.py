@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -31,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.common.database import UtcDateTime
 from subgraphs.common.events.envelope import Event
 
 _SEQ = BigInteger().with_variant(Integer(), "sqlite")
@@ -48,8 +48,8 @@ class EventStore:
             Column("event_id", String(36), nullable=False, unique=True),
             Column("event_type", String(100), nullable=False),
             Column("body", Text, nullable=False),
-            Column("created_at", DateTime(timezone=True), nullable=False),
-            Column("published_at", DateTime(timezone=True), nullable=True),
+            Column("created_at", UtcDateTime(), nullable=False),
+            Column("published_at", UtcDateTime(), nullable=True),
             Index("ix_event_outbox_pending", "published_at", "seq"),
         )
         self.inbox = Table(
@@ -58,7 +58,7 @@ class EventStore:
             Column("consumer", String(100), primary_key=True),
             Column("event_id", String(36), primary_key=True),
             Column("event_type", String(100), nullable=False),
-            Column("processed_at", DateTime(timezone=True), nullable=False),
+            Column("processed_at", UtcDateTime(), nullable=False),
         )
         # Set after a commit that wrote outbox rows, so the relay publishes at once
         # instead of waiting for its next poll.
