@@ -10,7 +10,7 @@ driver would otherwise start the transaction only at the first write).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -103,12 +103,28 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._commit_listeners: list[Callable[[dict[Any, Any]], None]] = []
+
+    def on_commit(self, listener: Callable[[dict[Any, Any]], None]) -> None:
+        """Call ``listener(session.info)`` after every ``transaction()`` that committed.
+
+        For side effects that must never announce what was rolled back (e.g. live pushes):
+        the transaction's code leaves notes in ``session.info``, the listener acts on them.
+        """
+        self._commit_listeners.append(listener)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        async with self.sessions() as session:
+            async with session.begin():
+                yield session
+            if self._commit_listeners and session.info:
+                for listener in self._commit_listeners:
+                    try:
+                        listener(session.info)
+                    except Exception:  # noqa: BLE001 - the commit stands; a listener's failure is only logged
+                        log.exception("commit listener failed")
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

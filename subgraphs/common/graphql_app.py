@@ -13,18 +13,18 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import Response
 from graphql import GraphQLError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from strawberry.extensions import SchemaExtension
-from strawberry.fastapi import GraphQLRouter
 
 from subgraphs.common.auth import AuthError, bearer_token, verify_access_token
 from subgraphs.common.context import RequestContext
 from subgraphs.common.runtime import ServiceDefinition, ServiceRuntime
 from subgraphs.common.settings import Settings
+from subgraphs.common.websocket import AuthenticatingGraphQLRouter, websocket_principal
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,10 @@ def create_app(definition: ServiceDefinition, settings: Settings) -> FastAPI:
         finally:
             await runtime.stop()
 
-    async def get_context(request: Request) -> RequestContext:
+    async def get_context(request: Request = None, websocket: WebSocket = None) -> RequestContext:  # type: ignore[assignment]
+        if request is None:
+            # A WebSocket: the caller is known at connection_init (AuthenticatingGraphQLRouter).
+            return RequestContext(runtime=runtime, principal=None)
         token = bearer_token(request.headers.get("authorization"))
         principal = verify_access_token(settings, token) if token else None
         return RequestContext(runtime=runtime, principal=principal)
@@ -137,7 +140,12 @@ def create_app(definition: ServiceDefinition, settings: Settings) -> FastAPI:
     app.state.runtime = runtime
     app.add_middleware(GraphQLFormatErrors)
     app.include_router(
-        GraphQLRouter(definition.schema, context_getter=get_context, graphql_ide=None),
+        AuthenticatingGraphQLRouter(
+            definition.schema,
+            context_getter=get_context,
+            graphql_ide=None,
+            authenticate=lambda params, headers: websocket_principal(settings, params, headers),
+        ),
         prefix="/graphql",
     )
 

@@ -40,6 +40,8 @@ class ServiceDefinition:
     consumers: Callable[["ServiceRuntime"], Mapping[str, Mapping[str, Handler]]] | None = None
     jobs: Callable[["ServiceRuntime"], list[Job]] | None = None
     on_startup: list[Callable[["ServiceRuntime"], Awaitable[None]]] = field(default_factory=list)
+    # Run at stop, after the consumers and the relay (so their last commits can still use them).
+    on_shutdown: list[Callable[["ServiceRuntime"], Awaitable[None]]] = field(default_factory=list)
     # Parses the service's own settings from the environment (raise SettingsError on bad input).
     config: Callable[[Mapping[str, str]], Any] | None = None
 
@@ -106,6 +108,11 @@ class ServiceRuntime:
         for consumer in self.consumers:
             await consumer.stop()
         await self.relay.stop()
+        for hook in self.definition.on_shutdown:
+            try:
+                await hook(self)
+            except Exception:  # noqa: BLE001 - stopping continues whatever a hook does
+                log.exception("shutdown hook failed")
         await self.publisher.close()
         await self.database.dispose()
         self.started = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 from subgraphs.common.database import Database
 from subgraphs.common.errors import ClientError
@@ -12,12 +13,15 @@ from subgraphs.common.main import run_service
 from subgraphs.common.settings import SettingsError, load_settings
 from subgraphs.notifications import service
 from subgraphs.notifications.app import SERVICE, definition
+from subgraphs.notifications.live import publish_once
 from subgraphs.notifications.models import Base
 
 
 async def _send_promotion(content: str, idempotency_key: str | None) -> None:
     settings = load_settings(SERVICE)
     database = Database(settings.database_url)
+    created: list[dict[str, Any]] = []
+    database.on_commit(lambda info: created.extend(info.pop(service.CREATED, ())))
     try:
         await database.create_schema(Base.metadata)
         promotion = await service.send_promotion(
@@ -26,6 +30,10 @@ async def _send_promotion(content: str, idempotency_key: str | None) -> None:
         print(f"promotion {promotion.id} sent to {promotion.recipients} users")
     finally:
         await database.dispose()
+    try:  # live pushes to subscribers connected to the running replicas (best-effort)
+        await asyncio.to_thread(publish_once, settings.amqp_url, settings.event_namespace, created)
+    except Exception as exc:  # noqa: BLE001 - the promotion is stored; only the push is lost
+        print(f"warning: live push not sent ({exc.__class__.__name__})", file=sys.stderr)
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,7 @@ from subgraphs.common.main import app_from_environment
 from subgraphs.common.runtime import ServiceDefinition
 from subgraphs.common.settings import Settings
 from subgraphs.notifications.handlers import CONSUMERS
+from subgraphs.notifications.live import start_live, stop_live
 from subgraphs.notifications.models import Base, events
 from subgraphs.notifications.schema import schema
 
@@ -18,13 +19,16 @@ SERVICE = "notifications"
 
 
 def definition() -> ServiceDefinition:
-    # Notifications consumes order, recommendation and user events; it publishes none yet.
+    # Notifications consumes order, recommendation and user events; it publishes no events,
+    # only best-effort live pushes between its replicas (live.py).
     return ServiceDefinition(
         name=SERVICE,
         schema=schema,
         metadata=Base.metadata,
         store=events,
         consumers=lambda _runtime: CONSUMERS,
+        on_startup=[start_live],
+        on_shutdown=[stop_live],
     )
 
 

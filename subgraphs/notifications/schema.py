@@ -8,8 +8,9 @@ promotion needs the ``admin`` scope (``@requiresScopes``) and the admin role her
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Self
+from typing import Any, Self
 
 import strawberry
 from strawberry.types import Info
@@ -18,6 +19,7 @@ from subgraphs.common.auth import Principal
 from subgraphs.common.context import RequestContext
 from subgraphs.common.errors import Forbidden
 from subgraphs.notifications import service
+from subgraphs.notifications.live import live_hub
 from subgraphs.notifications.models import NotificationRow, PromotionRow
 
 FEDERATION_VERSION = "2.9"
@@ -35,6 +37,17 @@ class Notification:
     @classmethod
     def from_row(cls, row: NotificationRow) -> Self:
         return cls(id=row.id, user_id=row.user_id, type=row.type, content=row.content, sent_at=row.sent_at, read=row.read)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Self:
+        return cls(
+            id=payload["id"],
+            user_id=payload["userId"],
+            type=payload["type"],
+            content=payload["content"],
+            sent_at=datetime.fromisoformat(payload["sentAt"]),
+            read=payload["read"],
+        )
 
 
 @strawberry.type(description="A promotion broadcast to every user who accepts promotions.")
@@ -156,9 +169,28 @@ class Mutation:
         return Promotion.from_row(row)
 
 
+@strawberry.type
+class Subscription:
+    @strawberry.federation.field(
+        is_subscription=True,
+        authenticated=True,
+        description=(
+            "The caller's new notifications, pushed as they are created (over a graphql-transport-ws "
+            "WebSocket). Best-effort: after a reconnect, read the ones missed with userNotifications."
+        ),
+    )
+    async def notification_added(self, info: Info[RequestContext, None]) -> AsyncGenerator[Notification, None]:
+        principal = info.context.require_user()
+        hub = live_hub(info.context.runtime)
+        with hub.subscribe(principal.user_id) as queue:
+            while True:
+                yield Notification.from_payload(await queue.get())
+
+
 schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[User],
     federation_version=FEDERATION_VERSION,
 )

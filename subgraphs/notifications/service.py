@@ -8,8 +8,9 @@ for the same user, handled concurrently, cannot miss each other.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, literal, select, update
@@ -42,6 +43,26 @@ STATUS_MESSAGES = {
     "delivered": "Your order #{id} has been delivered.",
     "cancelled": "Your order #{id} has been cancelled.",
 }
+
+
+# -- what a transaction created ----------------------------------------------------------
+
+# ``session.info`` key: the notifications this transaction created, as the API shows them.
+# Read after the commit by the live fan-out (live.py), never before, so nothing rolled
+# back is ever pushed.
+CREATED = "notifications.created"
+
+
+def notification_payload(row_id: int, user_id: int, notification_type: str, content: str, sent_at: datetime, read: bool = False) -> dict[str, Any]:
+    """A notification in the shape of a ``userNotifications`` item."""
+    return {"id": row_id, "userId": user_id, "type": notification_type, "content": content,
+            "sentAt": sent_at.isoformat(), "read": read}
+
+
+def _created(session: AsyncSession, rows: Iterable[NotificationRow]) -> None:
+    session.info.setdefault(CREATED, []).extend(
+        notification_payload(row.id, row.user_id, row.type, row.content, row.sent_at, row.read) for row in rows
+    )
 
 
 # -- message texts ----------------------------------------------------------------------
@@ -136,15 +157,18 @@ async def apply_preferences(
             .order_by(PendingNotificationRow.id)
         )
     ).all()
+    delivered: list[NotificationRow] = []
     for waiting in pending:
         if _wants(recipient, waiting.type):
-            session.add(
-                NotificationRow(
-                    user_id=user_id, type=waiting.type, content=waiting.content, event_id=waiting.event_id, sent_at=utc_now()
-                )
+            row = NotificationRow(
+                user_id=user_id, type=waiting.type, content=waiting.content, event_id=waiting.event_id,
+                sent_at=utc_now(), read=False,
             )
+            session.add(row)
+            delivered.append(row)
         await session.delete(waiting)
     await session.flush()
+    _created(session, delivered)
     return True
 
 
@@ -157,8 +181,12 @@ async def deliver(session: AsyncSession, *, user_id: int, notification_type: str
         return "pending"
     if not _wants(recipient, notification_type):
         return "muted"
-    session.add(NotificationRow(user_id=user_id, type=notification_type, content=content, event_id=event_id, sent_at=utc_now()))
+    row = NotificationRow(
+        user_id=user_id, type=notification_type, content=content, event_id=event_id, sent_at=utc_now(), read=False
+    )
+    session.add(row)
     await session.flush()
+    _created(session, [row])
     return "sent"
 
 
@@ -262,12 +290,15 @@ async def send_promotion(database: Database, *, content: str, sent_by: str, idem
                     ["user_id", "type", "content", "sent_at", "read", "promotion_id"], recipients
                 )
             )
-            # Counted, not taken from rowcount: drivers disagree on it for INSERT ... SELECT.
-            promotion.recipients = int(
-                await session.scalar(
-                    select(func.count()).select_from(NotificationRow).where(NotificationRow.promotion_id == promotion.id)
+            # Read back, not taken from rowcount: drivers disagree on it for INSERT ... SELECT.
+            sent = (
+                await session.execute(
+                    select(NotificationRow.id, NotificationRow.user_id).where(NotificationRow.promotion_id == promotion.id)
                 )
-                or 0
+            ).all()
+            promotion.recipients = len(sent)
+            session.info.setdefault(CREATED, []).extend(
+                notification_payload(row_id, user_id, PROMOTION, text, now) for row_id, user_id in sent
             )
     except IntegrityError:
         # The same idempotency key was sent concurrently; that send won.
