@@ -86,6 +86,8 @@ class RouterConfig:
     max_batch_size: int = 32
     document_cache_size: int = 2_000
     hot_reload: bool = False
+    # Serving processes; None = one per usable CPU (router.server.workers.usable_cpus).
+    workers: int | None = None
     log_level: str = "warning"
     log_format: str = "json"
     limits: Limits = field(default_factory=Limits)
@@ -158,6 +160,19 @@ def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[
     if raw is None:
         return default
     return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def parse_workers(raw: str | None, name: str = "ROUTER_WORKERS") -> int | None:
+    """``auto`` (or unset) is None: one worker per usable CPU; otherwise a count >= 1."""
+    if raw is None or raw.strip() == "" or raw.strip().lower() == "auto":
+        return None
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be 'auto' or a number of processes, got {raw!r}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
 
 
 def _json_object(env: Mapping[str, str], name: str) -> dict[str, Any]:
@@ -233,6 +248,7 @@ def load_config(env: Mapping[str, str]) -> RouterConfig:
         max_batch_size=_int(env, "ROUTER_MAX_BATCH_SIZE", 32, minimum=1),
         document_cache_size=_int(env, "ROUTER_DOCUMENT_CACHE_SIZE", 2_000, minimum=1),
         hot_reload=_bool(env, "ROUTER_HOT_RELOAD", False),
+        workers=parse_workers(env.get("ROUTER_WORKERS")),
         log_level=(env.get("ROUTER_LOG_LEVEL") or "warning").lower(),
         log_format=(env.get("ROUTER_LOG_FORMAT") or "json").lower(),
         limits=limits,

@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
+from dataclasses import replace
+from typing import Any
 
-from router.config import ConfigError, RouterConfig, load_config
+from router.config import ConfigError, RouterConfig, load_config, parse_workers
+
+# In-flight requests get this long to finish after SIGTERM (the supervisor's grace is longer).
+GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,10 +34,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="reload the supergraph file when it changes (env ROUTER_HOT_RELOAD)",
     )
     parser.add_argument("--log-level", help="debug, info, warning (default), error (env ROUTER_LOG_LEVEL)")
+    parser.add_argument(
+        "--workers",
+        metavar="N|auto",
+        help="serving processes (env ROUTER_WORKERS, default auto: one per usable CPU)",
+    )
 
 
 def build_config(args: argparse.Namespace) -> RouterConfig:
     config = load_config(os.environ)
+    if args.workers is not None:
+        config = replace(config, workers=parse_workers(args.workers, "--workers"))
     return config.with_overrides(
         supergraph_path=args.supergraph or args.supergraph_file,
         host=args.host,
@@ -43,8 +56,6 @@ def build_config(args: argparse.Namespace) -> RouterConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from router.server.app import create_app
     from router.server.logs import configure_logging
 
@@ -65,7 +76,40 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger("router.server.startup").error("cannot start the router: %s", error)
         print(f"router: cannot load supergraph: {error}", file=sys.stderr)
         return 1
-    app = create_app(config, engine_factory=federated_engine, initial_engine=engine)
+    from router.server.workers import Supervisor, worker_count
+
+    count = worker_count(config.workers)
+    if count == 1:
+        return _serve(create_app(config, engine_factory=federated_engine, initial_engine=engine), config)
+
+    def serve_worker(listener: socket.socket, first: bool) -> int:
+        # A replacement worker reads the file again: hot reload may have changed it since.
+        initial = engine if first else _fresh_engine(config, engine)
+        return _serve(create_app(config, engine_factory=federated_engine, initial_engine=initial), config, listener)
+
+    try:
+        supervisor = Supervisor(config.host, config.port, count, serve_worker)
+    except OSError as error:
+        print(f"router: cannot listen on {config.host}:{config.port}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    return supervisor.run()
+
+
+def _fresh_engine(config: RouterConfig, fallback: Any) -> Any:
+    from router.server.app import federated_engine
+
+    try:
+        return federated_engine(config)
+    except Exception as error:  # noqa: BLE001 - keep serving the graph the router started with
+        logging.getLogger("router.server.startup").error(
+            "supergraph reload failed in a new worker; serving the one loaded at startup", extra={"error": str(error)}
+        )
+        return fallback
+
+
+def _serve(app: Any, config: RouterConfig, listener: socket.socket | None = None) -> int:
+    import uvicorn
+
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -77,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
             log_config=None,
             access_log=False,
             server_header=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
     )
-    server.run()
+    server.run(sockets=None if listener is None else [listener])
     return 0 if server.started else 1
