@@ -9,10 +9,23 @@ both routers. A Node load generator (keep-alive HTTP, N concurrent loops) drives
 each router in turn, query by query, after a warm-up; answers of both routers are
 compared first so we never benchmark a wrong answer.
 
-Machines are shared and noisy, so the figure that matters is the ratio
-ours/baseline measured in the same run, not the absolute throughput.
+Two scenarios:
 
-    .venv/bin/python scripts/bench_router.py [--duration 5] [--concurrency 16]
+- ``demo``: five small queries (router-only, one subgraph, entity jumps, ``@requires``,
+  ``@provides``), 16 concurrent clients.
+- ``federation``: the shape of The Guild's graphql-gateways-benchmark (accounts,
+  inventory, products, reviews behind one HTTP server, one large nested query with
+  fragments, 50 concurrent clients as its constant-VU k6 run). Subgraphs and data are
+  written here; they answer a repeated request from memory so the subgraphs stay cheap
+  (the benchmark's own subgraphs are Rust) and the routers are what is measured.
+
+Our router runs with ``--workers 1`` and with the default ``auto`` workers (one per
+usable CPU); @apollo/gateway is one Node process. Machines are shared and noisy, so the
+figure that matters is the ratio ours/baseline measured in the same run, not the
+absolute throughput.
+
+    .venv/bin/python scripts/bench_router.py [--scenario all|demo|federation]
+        [--workers 1,auto] [--duration 5] [--concurrency N]
 """
 
 from __future__ import annotations
@@ -145,6 +158,137 @@ if (command === "serve") {
 }
 """
 
+# The gateways-benchmark workload: same schema shape and query shape, our own code and data.
+FEDERATION_QUERY = """
+fragment U on User { id username name }
+fragment R on Review { id body }
+fragment P on Product { inStock name price shippingEstimate upc weight }
+
+query Bench {
+  users {
+    ...U
+    reviews {
+      ...R
+      product { ...P reviews { ...R author { ...U reviews { ...R product { ...P } } } } }
+    }
+  }
+  topProducts {
+    ...P
+    reviews { ...R author { ...U reviews { ...R product { ...P } } } }
+  }
+}
+"""
+
+FEDERATION_JS = r"""
+const http = require("http");
+const { parse, validate, execute } = require("graphql");
+const { buildSubgraphSchema } = require("@apollo/subgraph");
+
+const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@requires", "@provides", "@shareable"])\n';
+const WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon".split(" ");
+const text = (seed, length) => { let out = ""; for (let i = 0; out.length < length; i++) out += WORDS[(seed * 7 + i * 3) % WORDS.length] + " "; return out.slice(0, length); };
+const users = ["Ada Byron", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth"]
+  .map((name, i) => ({ id: String(i + 1), name, username: name.split(" ")[0].toLowerCase(), birthday: 1000000000 + i }));
+const products = [["Desk", 899, 100], ["Sofa", 1299, 1000], ["Cup", 15, 20], ["Stool", 499, 100], ["Radio", 1299, 1000],
+  ["Lamp", 6999, 300], ["Oven", 3999, 2000], ["Freezer", 100000, 6000], ["Bench", 9999, 800]]
+  .map(([name, price, weight], i) => ({ upc: String(i + 1), name, price, weight }));
+const stock = { 1: true, 2: false, 3: false, 4: false, 5: true, 6: true, 7: true, 8: false, 9: true };
+const reviewProducts = ["1", "1", "1", "1", "2", "2", "2", "2", "3", "4", "4"];
+const reviewLengths = [440, 300, 280, 150, 440, 300, 280, 150, 150, 150, 900];
+const reviews = reviewProducts.map((upc, i) => ({ id: String(i + 1), body: text(i, reviewLengths[i]), upc }));
+const author = () => ({ id: users[0].id, username: users[0].username });
+
+const SUBGRAPHS = {
+  accounts: {
+    sdl: LINK + `type Query { me: User user(id: ID!): User users: [User] }
+      type User @key(fields: "id") { id: ID! name: String username: String @shareable birthday: Int }`,
+    resolvers: {
+      Query: { me: () => users[0], user: (_, { id }) => users.find((u) => u.id === id), users: () => users },
+      User: { __resolveReference: (ref) => users.find((u) => u.id === ref.id) },
+    },
+  },
+  inventory: {
+    sdl: LINK + `type Product @key(fields: "upc") { upc: String! weight: Int @external price: Int @external
+        inStock: Boolean shippingEstimate: Int @requires(fields: "price weight") }`,
+    resolvers: {
+      Product: {
+        __resolveReference: (ref) => ({ ...ref, inStock: stock[ref.upc] }),
+        shippingEstimate: (p) => (p.price == null ? null : p.price > 1000 ? 0 : p.weight == null ? null : Math.floor(p.weight / 2)),
+      },
+    },
+  },
+  products: {
+    sdl: LINK + `type Query { topProducts(first: Int = 5): [Product] }
+      type Product @key(fields: "upc") { upc: String! name: String price: Int weight: Int }`,
+    resolvers: {
+      Query: { topProducts: (_, { first }) => products.slice(0, first) },
+      Product: { __resolveReference: (ref) => products.find((p) => p.upc === ref.upc) },
+    },
+  },
+  reviews: {
+    sdl: LINK + `type Review @key(fields: "id") { id: ID! body: String product: Product author: User @provides(fields: "username") }
+      type User @key(fields: "id") { id: ID! username: String @external reviews: [Review] }
+      type Product @key(fields: "upc") { upc: String! reviews: [Review] }`,
+    resolvers: {
+      Review: { __resolveReference: (ref) => reviews.find((r) => r.id === ref.id), author, product: (r) => ({ upc: r.upc }) },
+      User: { __resolveReference: (ref) => ({ id: ref.id }), reviews: () => reviews.slice(0, 2) },
+      Product: { __resolveReference: (ref) => ({ upc: ref.upc }), reviews: (p) => reviews.filter((r) => r.upc === p.upc) },
+    },
+  },
+};
+
+// One server, one path per subgraph (as in the gateways benchmark). A repeated request body
+// is answered from memory: the subgraphs must cost little next to the routers under test.
+function serve(port) {
+  const handlers = {};
+  for (const [name, { sdl, resolvers }] of Object.entries(SUBGRAPHS)) {
+    const schema = buildSubgraphSchema([{ typeDefs: parse(sdl), resolvers }]);
+    const answers = new Map();
+    handlers["/" + name] = async (raw) => {
+      let payload = answers.get(raw);
+      if (payload === undefined) {
+        let result;
+        try {
+          const body = JSON.parse(raw || "{}");
+          const document = parse(body.query);
+          const errors = validate(schema, document);
+          if (errors.length) throw new Error(errors.map((e) => e.message).join("; "));
+          result = await execute({ schema, document, variableValues: body.variables, operationName: body.operationName });
+        } catch (error) {
+          result = { errors: [{ message: String(error.message || error) }] };
+        }
+        payload = JSON.stringify(result);
+        if (answers.size < 10000) answers.set(raw, payload);
+      }
+      return payload;
+    };
+  }
+  http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", async () => {
+      const handler = handlers[req.url];
+      const payload = handler ? await handler(Buffer.concat(chunks).toString("utf8")) : '{"errors":[{"message":"no such subgraph"}]}';
+      res.writeHead(handler ? 200 : 404, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) });
+      res.end(payload);
+    });
+  }).listen(port, "127.0.0.1");
+}
+
+const [command, portArg] = process.argv.slice(2);
+const port = Number(portArg);
+if (command === "serve") {
+  serve(port);
+} else if (command === "compose") {
+  const { composeServices } = require("@apollo/composition");
+  const result = composeServices(Object.entries(SUBGRAPHS).map(([name, { sdl }]) => ({
+    name, url: `http://127.0.0.1:${port}/${name}`, typeDefs: parse(sdl),
+  })));
+  if (result.errors) { console.error(result.errors.map((e) => e.message).join("\n")); process.exit(1); }
+  process.stdout.write(result.supergraphSdl);
+}
+"""
+
 GATEWAY_JS = r"""
 const fs = require("fs");
 const { ApolloServer } = require("@apollo/server");
@@ -168,9 +312,12 @@ function once() {
     const start = process.hrtime.bigint();
     const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent,
       headers: { "content-type": "application/json", "content-length": payload.length, accept: "application/json" } }, (res) => {
-      let bytes = 0;
-      res.on("data", (c) => { bytes += c.length; });
-      res.on("end", () => resolve({ ok: res.statusCode === 200 && bytes > 0, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
+      const chunks = [];
+      res.on("data", (c) => { chunks.push(c); });
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");  // as k6's checks: 200 and no GraphQL errors
+        resolve({ ok: res.statusCode === 200 && text.length > 0 && !text.includes('"errors"'), ms: Number(process.hrtime.bigint() - start) / 1e6 });
+      });
     });
     req.on("error", () => resolve({ ok: false, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
     req.end(payload);
@@ -253,25 +400,79 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+@dataclass
+class Scenario:
+    name: str
+    script: str  # Node source: ``serve``/``compose`` commands
+    queries: dict[str, str]
+    concurrency: int
+
+    def ports(self) -> Any:
+        return {name: free_port() for name in ("accounts", "products", "reviews", "inventory")} if self.name == "demo" else free_port()
+
+    def graphql_urls(self, ports: Any) -> list[str]:
+        if isinstance(ports, dict):
+            return [f"http://127.0.0.1:{port}/graphql" for port in ports.values()]
+        return [f"http://127.0.0.1:{ports}/{name}" for name in ("accounts", "inventory", "products", "reviews")]
+
+
+SCENARIOS = {
+    "demo": Scenario("demo", SUBGRAPHS_JS, QUERIES, 16),
+    "federation": Scenario("federation", FEDERATION_JS, {"gateways-benchmark": FEDERATION_QUERY}, 50),
+}
+
+
+def resolve_workers(value: str) -> str:
+    return str(_usable_cpus()) if value == "auto" else value
+
+
+def _usable_cpus() -> int:
+    from router.server.workers import usable_cpus
+
+    return usable_cpus()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", choices=["all", *SCENARIOS], default="all")
+    parser.add_argument("--workers", default="1,auto", help="comma-separated worker settings of our router to measure")
     parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per router and query")
     parser.add_argument("--warmup", type=float, default=1.5, help="warm-up seconds before each measurement")
-    parser.add_argument("--concurrency", type=int, default=16, help="concurrent requests in flight")
-    parser.add_argument("--queries", nargs="*", choices=sorted(QUERIES), help="subset of queries")
+    parser.add_argument("--concurrency", type=int, help="concurrent requests in flight (default: per scenario, 16 / 50)")
+    parser.add_argument("--queries", nargs="*", choices=sorted([*QUERIES, "gateways-benchmark"]), help="subset of queries")
     args = parser.parse_args(argv)
 
     node = shutil.which("node")
     if node is None or not (NODE_MODULES / "@apollo" / "gateway").is_dir():
         print("bench: needs node and tools/node/node_modules (run `make node`)", file=sys.stderr)
         return 2
-    queries = {name: QUERIES[name] for name in (args.queries or QUERIES)}
+    scenarios = list(SCENARIOS.values()) if args.scenario == "all" else [SCENARIOS[args.scenario]]
+    workers = [w.strip() for w in args.workers.split(",") if w.strip()]
+    print(f"# router benchmark: {args.duration:g}s measured after {args.warmup:g}s warm-up per router and query, "
+          f"{os.cpu_count()} CPUs shared (subgraphs, routers and load generator on the same machine)")
+    failures = 0
+    summary: list[str] = []
+    for scenario in scenarios:
+        queries = {name: q for name, q in scenario.queries.items() if not args.queries or name in args.queries}
+        if queries:
+            failures += run_scenario(node, scenario, queries, workers, args, summary)
+    print("\n# summary: throughput ratio ours/apollo-gateway (geometric mean over each scenario's queries)")
+    for line in summary:
+        print(line)
+    return 1 if failures else 0
+
+
+def run_scenario(
+    node: str, scenario: Scenario, queries: dict[str, str], workers: list[str], args: argparse.Namespace,
+    summary: list[str],
+) -> int:
+    concurrency = args.concurrency or scenario.concurrency
     processes: list[subprocess.Popen[bytes]] = []
     workdir = Path(tempfile.mkdtemp(prefix="bench-router-"))
     try:
-        for name, source in (("subgraphs.cjs", SUBGRAPHS_JS), ("gateway.cjs", GATEWAY_JS), ("loadgen.cjs", LOADGEN_JS)):
+        for name, source in (("subgraphs.cjs", scenario.script), ("gateway.cjs", GATEWAY_JS), ("loadgen.cjs", LOADGEN_JS)):
             (workdir / name).write_text(source)
-        ports = {name: free_port() for name in ("accounts", "products", "reviews", "inventory")}
+        ports = scenario.ports()
         supergraph = subprocess.run(
             [node, str(workdir / "subgraphs.cjs"), "compose", json.dumps(ports)],
             capture_output=True, text=True, env=node_env(), check=True, timeout=120,
@@ -285,49 +486,56 @@ def main(argv: list[str] | None = None) -> int:
             return process
 
         subgraphs = start([node, str(workdir / "subgraphs.cjs"), "serve", json.dumps(ports)], node_env())
-        for port in ports.values():
-            wait_for_graphql(f"http://127.0.0.1:{port}/graphql", subgraphs)
+        for url in scenario.graphql_urls(ports):
+            wait_for_graphql(url, subgraphs)
 
         routers: dict[str, str] = {}
         gateway_port = free_port()
         gateway = start([node, str(workdir / "gateway.cjs"), str(supergraph_path), str(gateway_port)], node_env())
         routers["apollo-gateway"] = f"http://127.0.0.1:{gateway_port}/"
-        ours_port = free_port()
-        ours_env = {**os.environ, "ROUTER_LOG_LEVEL": "error"}
-        ours = start(
-            [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph_path), "--port", str(ours_port)],
-            ours_env,
-        )
-        routers["ours"] = f"http://127.0.0.1:{ours_port}/graphql"
         wait_for_graphql(routers["apollo-gateway"], gateway)
-        wait_for_graphql(routers["ours"], ours)
+        for setting in workers:
+            port = free_port()
+            label = f"ours-{setting}w" if setting != "auto" else f"ours-auto({resolve_workers('auto')})"
+            process = start(
+                [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph_path), "--port", str(port),
+                 "--workers", setting],
+                {**os.environ, "ROUTER_LOG_LEVEL": "error"},
+            )
+            routers[label] = f"http://127.0.0.1:{port}/graphql"
+            wait_for_graphql(routers[label], process)
 
-        print(f"# router benchmark: {len(queries)} queries, concurrency {args.concurrency}, "
-              f"{args.duration:g}s measured after {args.warmup:g}s warm-up, {os.cpu_count()} CPUs shared")
+        print(f"\n## scenario {scenario.name}: {len(queries)} queries, {concurrency} concurrent clients")
         mismatches = 0
         for name, query in queries.items():
             answers = {label: httpx.post(url, json={"query": query}, timeout=10).json() for label, url in routers.items()}
-            if canonical(answers["ours"]) != canonical(answers["apollo-gateway"]):
-                mismatches += 1
-                print(f"! {name}: answers differ\n  ours:     {canonical(answers['ours'])[:400]}\n"
-                      f"  baseline: {canonical(answers['apollo-gateway'])[:400]}")
+            baseline = canonical(answers["apollo-gateway"])
+            if "errors" in answers["apollo-gateway"]:
+                print(f"! {name}: the baseline answers with errors: {baseline[:400]}")
+            for label, answer in answers.items():
+                if canonical(answer) != baseline:
+                    mismatches += 1
+                    print(f"! {name}: answers differ\n  {label}: {canonical(answer)[:400]}\n  baseline: {baseline[:400]}")
 
-        print(f"\n{'query':<18} {'router':<15} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
-        ratios: list[float] = []
+        width = max(len(label) for label in routers) + 2
+        print(f"\n{'query':<20} {'router':<{width}} {'req/s':>9} {'ratio':>7} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
+        ratios: dict[str, list[float]] = {label: [] for label in routers if label != "apollo-gateway"}
         for name, query in queries.items():
-            figures: dict[str, Figures] = {}
-            for label in ("apollo-gateway", "ours"):
-                figures[label] = load(node, workdir / "loadgen.cjs", routers[label], query,
-                                      args.concurrency, args.warmup, args.duration)
-                f = figures[label]
-                print(f"{name:<18} {label:<15} {f.rps:>9.0f} {f.p50:>8.2f} {f.p90:>8.2f} {f.p99:>8.2f} {f.errors:>7}")
-            ratio = figures["ours"].rps / figures["apollo-gateway"].rps if figures["apollo-gateway"].rps else 0.0
-            ratios.append(ratio)
-            latency = figures["ours"].p50 / figures["apollo-gateway"].p50 if figures["apollo-gateway"].p50 else 0.0
-            print(f"{'':<18} {'ratio ours/base':<15} {ratio:>9.2f}x {latency:>7.2f}x (p50 latency)")
-        geomean = math.exp(sum(math.log(r) for r in ratios if r > 0) / max(1, len([r for r in ratios if r > 0])))
-        print(f"\nthroughput ratio ours/apollo-gateway (geometric mean): {geomean:.2f}x"
-              + (f"   ({mismatches} queries answered differently)" if mismatches else "   (answers identical)"))
+            base: Figures | None = None
+            for label, url in routers.items():
+                f = load(node, workdir / "loadgen.cjs", url, query, concurrency, args.warmup, args.duration)
+                if base is None:
+                    base = f
+                ratio = f.rps / base.rps if base.rps else 0.0
+                if label != "apollo-gateway":
+                    ratios[label].append(ratio)
+                print(f"{name:<20} {label:<{width}} {f.rps:>9.0f} {ratio:>6.2f}x {f.p50:>8.2f} {f.p90:>8.2f} "
+                      f"{f.p99:>8.2f} {f.errors:>7}")
+        for label, values in ratios.items():
+            positive = [r for r in values if r > 0]
+            geomean = math.exp(sum(math.log(r) for r in positive) / len(positive)) if positive else 0.0
+            summary.append(f"{scenario.name:<12} {label:<{width}} {geomean:>6.2f}x"
+                           + (f"   ({mismatches} answers differ)" if mismatches else "   (answers identical)"))
         return 1 if mismatches else 0
     finally:
         for process in reversed(processes):
