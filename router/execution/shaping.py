@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from router.execution.shape_code import Problem, compile_shape
 from router.planning.shape import (
     COMPOSITE,
     ENUM,
@@ -43,9 +44,13 @@ class Shaper:
     def root(self, shape: ShapeNode, data: dict[str, Any] | None) -> dict[str, Any] | None:
         if data is None:
             return None
+        fast = shape.compiled
+        if fast is None:  # once per operation
+            fast = compile_shape(shape) or False
+            object.__setattr__(shape, "compiled", fast)
         try:
-            return _fast_object(shape, data)
-        except _Problem:
+            return fast(data) if fast else _fast_object(shape, data)
+        except (_Problem, Problem):
             pass  # a null to propagate or a value to reject: redo it the careful way, with paths
         result = self.object(shape, data)
         return None if result is INVALID else result  # type: ignore[return-value]
@@ -53,6 +58,8 @@ class Shaper:
     def object(self, shape: ShapeNode, data: dict[str, Any]) -> dict[str, Any] | _Invalid:
         if shape.abstract:
             typename = data.get("__typename")
+            if not isinstance(typename, str):
+                typename = None  # a broken subgraph answer: no type to go by
             if typename in shape.hidden:
                 return None  # type: ignore[return-value]
         else:
@@ -121,7 +128,7 @@ class Shaper:
                 self.null_error(field)
                 return INVALID
             return shaped
-        if kind == ENUM and field.enum_values is not None and value not in field.enum_values:
+        if kind == ENUM and field.enum_values is not None and (type(value) is not str or value not in field.enum_values):
             return self.invalid_value(field, non_null, "a value of the enum", report=True)
         return value
 
@@ -167,7 +174,7 @@ _PROBLEM = _Problem()
 def _fast_object(shape: ShapeNode, data: dict[str, Any]) -> dict[str, Any]:
     if shape.abstract:
         typename = data.get("__typename")
-        if typename in shape.hidden:
+        if (typename is not None and type(typename) is not str) or typename in shape.hidden:
             raise _PROBLEM
         fields = shape.by_type.get(typename)  # type: ignore[arg-type]
         if fields is None:

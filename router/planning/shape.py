@@ -8,7 +8,9 @@ at plan time keeps the per-request walk to dictionary lookups.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from graphql import (
     GraphQLEnumType,
@@ -86,6 +88,8 @@ class ShapeNode:
     default: tuple[ShapeField, ...] | None
     hidden: frozenset[str] = frozenset()  # runtime types clients cannot see (@inaccessible): null
     single: tuple[ShapeField, ...] | None = None  # the fields, when the position is one object type
+    # the executor's compiled shaping function, made on first use (False: none possible)
+    compiled: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.abstract and self.type_name in self.by_type:
