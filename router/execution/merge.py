@@ -149,7 +149,11 @@ def representation(source: dict[str, Any], spec: EntityInputSpec) -> dict[str, A
 def representations(
     objects: list[dict[str, Any]], inputs: dict[str, EntityInputSpec]
 ) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
-    """Unique representations, and for each the objects it stands for (in first-seen order)."""
+    """Unique representations, and for each the objects it stands for (in first-seen order).
+
+    Deep paths reach the same entity many times (every review of every product of every
+    user...), so the usual flat keys are compared as value tuples before any dict is built.
+    """
     unique: list[dict[str, Any]] = []
     sources: list[list[dict[str, Any]]] = []
     index: dict[Any, int] = {}
@@ -157,23 +161,29 @@ def representations(
         spec = inputs.get(source.get("__typename"))  # type: ignore[arg-type]
         if spec is None:
             continue
-        rep = representation(source, spec)
-        if rep is None:
-            continue
+        rep: dict[str, Any] | None = None
         key: Any
-        if spec.flat:
-            key = tuple(rep.values())  # the usual scalar keys: compare as a tuple
+        if spec.values is not None:
+            try:
+                values = spec.values(source)
+            except KeyError:
+                continue  # a needed field is missing: the fetch that had it failed
+            key = (spec.identity, values)
             try:
                 position = index.get(key)
             except TypeError:  # a list-valued key field
+                rep = representation(source, spec)
                 key = dumps(rep)
                 position = index.get(key)
         else:
+            rep = representation(source, spec)
+            if rep is None:
+                continue
             key = dumps(rep)
             position = index.get(key)
         if position is None:
             index[key] = len(unique)
-            unique.append(rep)
+            unique.append(rep if rep is not None else representation(source, spec))  # type: ignore[arg-type]
             sources.append([source])
         else:
             sources[position].append(source)
@@ -182,6 +192,9 @@ def representations(
 
 def deep_merge(target: dict[str, Any], source: dict[str, Any], abstract_names: frozenset[str]) -> None:
     """Merge ``source`` into ``target`` in place; lists merge item by item."""
+    if target.keys().isdisjoint(source):  # the usual entity answer: only new fields
+        target.update(source)
+        return
     for key, value in source.items():
         existing = target.get(key, _MISSING)
         if existing is _MISSING or existing is None:

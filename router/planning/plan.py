@@ -7,7 +7,10 @@ tree; ``describe`` prints that tree shape for humans.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
 
 from router.planning.aliases import RenameNode
 from router.planning.shape import ShapeNode
@@ -19,9 +22,17 @@ class EntityInputSpec:
     sent_type: str
     fields: tuple[InputField, ...]
     flat: bool = False  # no nested selections: representations can be compared as value tuples
+    # flat specs: reads every field of an object at once (KeyError when one is missing), and a
+    # prefix naming the representation's type and fields, so values alone identify it
+    values: Callable[[dict[str, Any]], Any] | None = field(default=None, compare=False, repr=False)
+    identity: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "flat", all(f.child is None for f in self.fields))
+        flat = all(f.child is None for f in self.fields)
+        object.__setattr__(self, "flat", flat)
+        if flat and self.fields:
+            object.__setattr__(self, "values", itemgetter(*(f.source_key for f in self.fields)))
+            object.__setattr__(self, "identity", "\x00".join([self.sent_type, *(f.name for f in self.fields)]))
 
 
 @dataclass(frozen=True, slots=True)
