@@ -125,8 +125,11 @@ class StepPlanner:
         type_name: str,
         sent_type: str,
         inputs: list[InputField],
+        landing: Field | None = None,
     ) -> Step:
-        """The step for this jump: shared with earlier jumps unless their representations clash."""
+        """The step for this jump: shared with earlier jumps unless their representations clash,
+        or the field that lands there clashes with one already selected on the sent type (several
+        object types sent as one @interfaceObject type share that selection)."""
         variant = 0
         while True:
             key = (parent.id, subgraph, path, frozenset(d.id for d in deps), variant)
@@ -135,6 +138,10 @@ class StepPlanner:
                 found = self.new_step(subgraph, path, True, parent)
                 found.depends |= set(deps)
                 self._entity_steps[key] = found
+            shared = found.selection.fragments.get(sent_type)
+            if landing is not None and shared is not None and shared.clashes_with(landing):
+                variant += 1
+                continue
             existing = found.inputs.get(type_name)
             if existing is None:
                 found.inputs[type_name] = EntityInput(sent_type, list(inputs))
@@ -522,7 +529,7 @@ class StepPlanner:
         contexts: list[ContextVariable] = []
         if target is not None and target.context_arguments:
             field, contexts = self.plan_contexts(pos, field, target, producers)
-        step, builder = self.entity_jump(pos, option, target, collector, producers)
+        step, builder = self.entity_jump(pos, option, target, collector, producers, field)
         step.contexts.extend(c for c in contexts if c not in step.contexts)
         landed = Position(
             step, builder, pos.path, pos.type_name, option.sent_type, (), pos.client, pos.anchor, pos.parent
@@ -536,6 +543,7 @@ class StepPlanner:
         target: FieldPlacement | None,
         collector: set[Step] | None,
         extra_producers: set[Step] | None = None,
+        landing: Field | None = None,
     ) -> tuple[Step, SelectionBuilder]:
         needed = self.alias_helpers(self.requirement_fields(pos.type_name, option, target), pos.client)
         producers: set[Step] = {pos.step, *(extra_producers or ())}
@@ -543,7 +551,14 @@ class StepPlanner:
         if collector is not None:
             collector.update(producers)
         step = self.entity_step(
-            pos.step, option.subgraph, pos.path, frozenset(producers), pos.type_name, option.sent_type, input_fields(needed)
+            pos.step,
+            option.subgraph,
+            pos.path,
+            frozenset(producers),
+            pos.type_name,
+            option.sent_type,
+            input_fields(needed),
+            landing,
         )
         return step, step.selection.fragment(option.sent_type)
 

@@ -39,7 +39,7 @@ def merge_siblings(steps: list[Step]) -> list[Step]:
             for other in members[1:]:
                 if other.id in ancestors(keep, memo) or keep.id in ancestors(other, memo):
                     continue
-                if not _inputs_compatible(keep, other):
+                if not _inputs_compatible(keep, other) or keep.selection.clashes_with_selection(other.selection):
                     continue
                 _absorb(keep, other, steps)
                 changed = True

@@ -63,6 +63,42 @@ class SelectionBuilder:
             found = self.fragments[type_name] = SelectionBuilder()
         return found
 
+    def clashes_with(self, field: Field) -> bool:
+        """Whether ``field`` cannot join this selection: its response key (here or below)
+        already names a different field or the same field with other arguments."""
+        existing = self.fields.get(field.response_key)
+        if existing is None:
+            return False
+        if existing.name != field.name or existing.arguments != field.arguments:
+            return True
+        if existing.child is None or field.selection is None:
+            return False
+        selection = field.selection
+        groups = list(selection.by_type) + ([("", selection.common)] if selection.common is not None else [])
+        for type_name, subfields in groups:
+            fragment = existing.child.fragments.get(type_name)
+            for sub in subfields:
+                if existing.child.clashes_with(sub) or (fragment is not None and fragment.clashes_with(sub)):
+                    return True
+        return False
+
+    def clashes_with_selection(self, other: "SelectionBuilder") -> bool:
+        """Whether merging ``other`` into this selection would lose one of its fields."""
+        for key, incoming in other.fields.items():
+            existing = self.fields.get(key)
+            if existing is None:
+                continue
+            if existing.name != incoming.name or existing.arguments != incoming.arguments:
+                return True
+            if existing.child is not None and incoming.child is not None:
+                if existing.child.clashes_with_selection(incoming.child):
+                    return True
+        for type_name, fragment in other.fragments.items():
+            mine = self.fragments.get(type_name)
+            if mine is not None and mine.clashes_with_selection(fragment):
+                return True
+        return False
+
     def merge(self, other: "SelectionBuilder") -> None:
         for key, incoming in other.fields.items():
             existing = self.fields.get(key)
