@@ -33,6 +33,7 @@ from router.supergraph.model import Supergraph
 log = logging.getLogger("router.execution")
 
 REDACTED = "Subgraph errors redacted"
+LOCAL_RESULTS_CACHED = 256  # distinct (introspection operation, variables) answers kept
 _JSON_HEADERS = {"content-type": "application/json", "accept": "application/graphql-response+json, application/json"}
 _HOP_BY_HOP = frozenset(
     {"host", "content-length", "content-type", "accept", "accept-encoding", "connection", "keep-alive",
@@ -101,6 +102,7 @@ class Executor:
             self._native = HTTPClient(self.config.max_connections, self.config.max_keepalive_connections)
         self._urls = {name: info.url for name, info in supergraph.subgraphs.items()}
         self._inflight: dict[tuple[str, bytes, bytes], asyncio.Future[tuple[int, bytes]]] = {}
+        self._local_results: dict[tuple[str, bytes], bytes] = {}
         self._abstract = frozenset(
             name
             for name, graphql_type in supergraph.schema.type_map.items()
@@ -225,13 +227,23 @@ class Executor:
         return response.status_code, response.content
 
     def run_local(self, local: LocalNode, variables: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-        result = execute(
-            self.supergraph.api_schema,
-            _local_document(local.operation),
-            variable_values={n: variables[n] for n in local.variable_names if n in variables},
-        )
-        errors = [e.formatted for e in result.errors or ()]
-        return result.data, errors  # type: ignore[return-value]
+        """Root ``__typename`` and introspection: a pure function of the schema and variables.
+
+        So each distinct (operation, variables) is executed once and served from its JSON
+        afterwards: executing even ``{ __typename }`` with graphql-core costs more than a
+        whole subgraph round trip, and an IDE's introspection query far more.
+        """
+        used = {n: variables[n] for n in local.variable_names if n in variables}
+        key = (local.operation, dumps(used) if used else b"")
+        cached = self._local_results.get(key)
+        if cached is None:
+            result = execute(self.supergraph.api_schema, _local_document(local.operation), variable_values=used)
+            cached = dumps([result.data, [e.formatted for e in result.errors or ()]])
+            if len(self._local_results) >= LOCAL_RESULTS_CACHED:
+                self._local_results.pop(next(iter(self._local_results)))
+            self._local_results[key] = cached
+        data, errors = orjson.loads(cached)  # a fresh copy: the response tree is built in place
+        return data, errors
 
 
 def _forwarded(headers: Mapping[str, str] | None) -> dict[str, str]:
