@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from router.execution.merge import deep_merge, representations
+import random
+from typing import Any
+
+from router.execution.merge import deep_merge, objects_at, representations
 from router.planning.plan import EntityInputSpec
 from router.planning.steps import InputField, InputShape
 
@@ -77,3 +80,37 @@ def test_merging_new_fields_and_overlapping_ones() -> None:
     assert target == {"__typename": "P", "upc": "1", "name": "n", "tags": [1]}
     deep_merge(target, {"__typename": "Iface", "name": None, "tags": [1, 2], "extra": {"a": 1}}, frozenset({"Iface"}))
     assert target == {"__typename": "P", "upc": "1", "name": "n", "tags": [1, 2], "extra": {"a": 1}}
+
+
+def reference_objects_at(data: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
+    if not path:
+        return [data] if isinstance(data, dict) else []
+    head, rest = path[0], path[1:]
+    if head == "@":
+        return [found for item in data for found in reference_objects_at(item, rest)] if isinstance(data, list) else []
+    return reference_objects_at(data.get(head), rest) if isinstance(data, dict) else []
+
+
+def test_objects_at_a_path_are_the_tree_objects_in_order() -> None:
+    rng = random.Random(5)
+
+    def tree(depth: int) -> Any:
+        if depth == 0 or rng.random() < 0.1:
+            return rng.choice([None, 3, "s", {"leaf": 1}])
+        return {
+            "a": [tree(depth - 1) for _ in range(rng.randint(0, 3))],
+            "b": tree(depth - 1),
+            "c": [[tree(depth - 1)], None],
+            "it's": {"x": {}},
+        }
+
+    paths = [(), ("a",), ("a", "@"), ("a", "@", "b"), ("b", "a", "@", "a", "@"), ("c", "@", "@"), ("it's", "x"), ("a", "b")]
+    seen = 0
+    for _ in range(200):
+        data = tree(5)
+        for path in paths:
+            expected = reference_objects_at(data, path)
+            found = objects_at(data, path)
+            assert len(found) == len(expected) and all(f is e for f, e in zip(found, expected)), path
+            seen += len(found)
+    assert seen > 1000
