@@ -134,9 +134,12 @@ class Shaper:
 
     def null_error(self, field: ShapeField) -> None:
         path = tuple(self.path)
-        # a subgraph or fetch error already explains this null: don't add a second one
+        # a subgraph or fetch error already explains this null: don't add a second one. An
+        # error inside the same parent object counts: a subgraph that nulls an object for one
+        # failed non-null field drops every field it was asked for there.
+        parent = path[:-1]
         for known in self.known:
-            if _covers(known, path):
+            if _covers(known, path) or (len(known) > len(parent) and _covers(known, parent)):
                 return
         if not self.known and self.errors:
             return

@@ -65,3 +65,33 @@ async def test_same_response_key_with_other_arguments_on_types_sent_as_one_inter
     with federated(home, extra) as router:
         result = await router.run('{ nodes { ... on Book { label(lang: "fr") } ... on Film { label } } }')
     assert result == {"data": {"nodes": [{"label": "b1-fr"}, {"label": "f1-default"}]}}
+
+
+def _fail(*_args: Any, **_kwargs: Any) -> Any:
+    raise ValueError("price service down")
+
+
+async def test_one_error_when_a_subgraph_nulls_an_object_for_one_failed_field() -> None:
+    # `two` fails Thing.price (non-null), so it answers `_entities: [null]`: `label` is
+    # missing too, because of that same error. The answer must carry that one error, not a
+    # second "Cannot return null for non-nullable field Thing.label" blaming a healthy field.
+    one = Subgraph(
+        "one",
+        fed2("key", """
+        type Thing @key(fields: "id") { id: ID! }
+        type Query { thing: Thing }
+        """),
+        resolvers={"Query": {"thing": lambda *_: {"__typename": "Thing", "id": "t1"}}},
+    )
+    two = Subgraph(
+        "two",
+        fed2("key", """
+        type Thing @key(fields: "id") { id: ID! label: String! price: Int! }
+        """),
+        resolvers={"Thing": {"label": lambda obj, _info: f"thing {obj['id']}", "price": _fail}},
+    )
+    with federated(one, two) as router:
+        result = await router.run("{ thing { id label price } }")
+    assert result["data"] == {"thing": None}
+    assert [e["path"] for e in result["errors"]] == [["thing", "price"]]
+    assert result["errors"][0]["message"] == "price service down"
