@@ -6,12 +6,14 @@ supergraph once (a broken one fails before anything is forked), then forks the w
 they start in milliseconds with the graph already in memory, which keeps a router with
 many workers healthy as fast as a router with one.
 
-Each worker listens on its own ``SO_REUSEPORT`` socket, so the kernel spreads incoming
+Each worker accepts from its own ``SO_REUSEPORT`` socket, so the kernel spreads incoming
 connections evenly over them; with one shared socket, the worker that wakes first
 accepts a whole burst of keep-alive connections and the others idle. The supervisor
-holds the port with a bound, non-listening socket of the same group (it receives no
-connections), so a port in use fails at startup and a replaced worker can bind again.
-Where ``SO_REUSEPORT`` is missing the workers share one listening socket instead.
+opens all these sockets before forking and keeps them: a port in use fails at startup,
+a replacement worker takes over its predecessor's socket (connections queued meanwhile
+are kept), and tools that stop "whatever listens on the port" (``lsof``/``fuser``
+based, as test harnesses do) find and stop the supervisor too, never leaving it to
+respawn workers. Where ``SO_REUSEPORT`` is missing the workers share one socket.
 
 Every worker runs the whole application: all settings, ``/health``, its own hot-reload
 watcher. SIGTERM or SIGINT to the supervisor stops every worker gracefully (SIGKILL
@@ -105,16 +107,18 @@ class Supervisor:
         self.host = host
         self.count = count
         self.serve = serve
-        self.reuse_port = hasattr(socket, "SO_REUSEPORT")
-        # Holds the port (and fails now if it is taken); with SO_REUSEPORT it never listens.
-        self.anchor = _socket(host, port, self.reuse_port)
-        self.port = self.anchor.getsockname()[1]
-        self.shared: socket.socket | None = None
-        if not self.reuse_port:
-            self.anchor.listen(2048)
-            self.anchor.setblocking(False)
-            self.shared = self.anchor
-        self.children: dict[int, float] = {}  # pid -> start time
+        reuse_port = hasattr(socket, "SO_REUSEPORT")
+        # one socket per worker slot (fails now if the port is taken), kept for replacements
+        first = listening_socket(host, port, reuse_port)
+        self.port = first.getsockname()[1]
+        self.listeners = [first]
+        try:
+            for _ in range(count - 1):
+                self.listeners.append(listening_socket(host, self.port, True) if reuse_port else first)
+        except OSError:
+            self._close_listeners()
+            raise
+        self.children: dict[int, tuple[int, float]] = {}  # pid -> (slot, start time)
         self.stopping = False
         self.failed_starts: list[float] = []
 
@@ -125,14 +129,14 @@ class Supervisor:
         gc.freeze()  # what is loaded now stays shared between the forked workers
         exit_code = 0
         try:
-            for _ in range(self.count):
-                self._spawn(first=True)
+            for slot in range(self.count):
+                self._spawn(slot, first=True)
             log.info("router workers started", extra={"workers": self.count, "pids": sorted(self.children)})
             while not self.stopping:
                 time.sleep(POLL_SECONDS)
                 for pid, status in self._reap():
-                    started = self.children.pop(pid, time.monotonic())
-                    if self.stopping:
+                    slot, started = self.children.pop(pid, (None, time.monotonic()))
+                    if self.stopping or slot is None:
                         break
                     log.error("router worker exited; replacing it",
                               extra={"pid": pid, "status": _describe(status)})
@@ -144,13 +148,17 @@ class Supervisor:
                             self.stopping = True
                             exit_code = 1
                             break
-                    self._spawn(first=False)
+                    self._spawn(slot, first=False)
         finally:
             self._stop_all()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            self.anchor.close()
+            self._close_listeners()
         return exit_code
+
+    def _close_listeners(self) -> None:
+        for listener in {id(sock): sock for sock in self.listeners}.values():
+            listener.close()
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         self.stopping = True
@@ -185,15 +193,15 @@ class Supervisor:
                 os.waitpid(pid, 0)
             self.children.pop(pid, None)
 
-    def _spawn(self, first: bool) -> None:
+    def _spawn(self, slot: int, first: bool) -> None:
         parent = os.getpid()
         pid = os.fork()
         if pid:
-            self.children[pid] = time.monotonic()
+            self.children[pid] = (slot, time.monotonic())
             return
         code = 1
         try:
-            code = self._worker(parent, first)
+            code = self._worker(parent, slot, first)
         except BaseException:  # noqa: BLE001 - a worker must never return into the supervisor's loop
             logging.getLogger("router.server").exception("router worker failed")
         finally:
@@ -203,17 +211,16 @@ class Supervisor:
 
     # --- one worker (in the forked child) ----------------------------------------------------------
 
-    def _worker(self, parent: int, first: bool) -> int:
+    def _worker(self, parent: int, slot: int, first: bool) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, signal.SIG_DFL)  # the server installs its own; until then, just stop
         _die_with_parent()
         if os.getppid() != parent:
             return 0
-        if self.shared is not None:
-            listener = self.shared
-        else:
-            listener = listening_socket(self.host, self.port, reuse_port=True)
-            self.anchor.close()
+        listener = self.listeners[slot]
+        for other in self.listeners:
+            if other is not listener:
+                other.close()
         return self.serve(listener, first)
 
 

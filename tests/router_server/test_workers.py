@@ -87,26 +87,44 @@ def wait_until(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-unt
         time.sleep(0.05)
 
 
-def established_connections(pid: int, port: int) -> int:
-    """TCP connections accepted on ``port`` that process ``pid`` holds open."""
+def socket_inodes(pid: int) -> set[str]:
     inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return inodes
+    for fd in fds:
         try:
             target = os.readlink(fd)
         except OSError:
             continue
         if target.startswith("socket:["):
             inodes.add(target[8:-1])
-    count = 0
+    return inodes
+
+
+def tcp_sockets(port: int, state: str) -> set[str]:
+    """Inodes of TCP sockets on local ``port`` in ``state`` (01 established, 0A listening)."""
+    found = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with open(table) as handle:
             next(handle)
             for line in handle:
                 parts = line.split()
-                local_port = int(parts[1].rsplit(":", 1)[1], 16)
-                if local_port == port and parts[3] == "01" and parts[9] in inodes:
-                    count += 1
-    return count
+                if int(parts[1].rsplit(":", 1)[1], 16) == port and parts[3] == state:
+                    found.add(parts[9])
+    return found
+
+
+def established_connections(pid: int, port: int) -> int:
+    """TCP connections accepted on ``port`` that process ``pid`` holds open."""
+    return len(socket_inodes(pid) & tcp_sockets(port, "01"))
+
+
+def listening_pids(port: int) -> set[int]:
+    """What ``lsof -i tcp:PORT | grep LISTEN`` finds: every process holding a listening socket."""
+    listening = tcp_sockets(port, "0A")
+    return {int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and socket_inodes(int(p.name)) & listening}
 
 
 # --- settings --------------------------------------------------------------------------------
@@ -194,6 +212,22 @@ def test_workers_exit_when_the_supervisor_is_killed(tmp_path: Path, routers: lis
     router.process.kill()
     router.process.wait(timeout=10)
     wait_until(lambda: not any(alive(pid) for pid in workers))
+
+
+@linux_only
+def test_stopping_whatever_listens_on_the_port_stops_the_router(tmp_path: Path, routers: list[Router]) -> None:
+    # test harnesses free a port with `lsof -i tcp:PORT | grep LISTEN | ... | xargs kill -9`:
+    # that must reach the supervisor too, or it would respawn workers beside the next router
+    router = Router(SHOP, tmp_path, "--workers", "2")
+    routers.append(router)
+    everyone = {router.process.pid, *router.workers}
+    assert listening_pids(router.port) == everyone
+    for pid in listening_pids(router.port):
+        os.kill(pid, signal.SIGKILL)
+    router.process.wait(timeout=10)
+    wait_until(lambda: not any(alive(pid) for pid in everyone))
+    time.sleep(0.5)  # a respawn would have happened by now
+    assert listening_pids(router.port) == set()
 
 
 @linux_only
