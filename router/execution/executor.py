@@ -24,9 +24,10 @@ from graphql import GraphQLInterfaceType, GraphQLUnionType, execute, parse
 from router.execution.http import HTTPClient, HTTPFailure, encode_headers
 from router.execution.jsonio import dumps
 from router.execution.merge import context_groups, deep_merge, object_paths, objects_at, representations
+from router.execution.schedule import build_schedule, schedule_for
 from router.execution.shaping import Shaper
 from router.planning.aliases import apply_renames
-from router.planning.plan import FetchNode, LocalNode, QueryPlan
+from router.planning.plan import EntityInputSpec, FetchNode, LocalNode, QueryPlan
 from router.planning.shape import ShapeNode
 from router.supergraph.model import Supergraph
 
@@ -56,6 +57,7 @@ class ExecutorConfig:
     max_keepalive_connections: int = 128
     http_client: str = "native"
     dedupe_subgraph_requests: bool = True  # identical in-flight query fetches share one call
+    batch_entity_fetches: bool = True  # identical entity fetches of one wave share one call (schedule.py)
 
 
 class _FetchFailed(Exception):
@@ -91,7 +93,8 @@ class Executor:
         options = dict(http_client_options or {})
         if "timeout" in options:
             self.config.timeout = float(options.pop("timeout"))
-        for name in ("subgraph_timeouts", "mask_subgraph_errors", "http_client", "max_connections", "dedupe_subgraph_requests"):
+        for name in ("subgraph_timeouts", "mask_subgraph_errors", "http_client", "max_connections",
+                     "dedupe_subgraph_requests", "batch_entity_fetches"):
             if name in options:
                 setattr(self.config, name, options.pop(name))
         self._httpx_options = options
@@ -295,29 +298,34 @@ class _Run:
         if len(fetches) == 1:
             await self.fetch(fetches[0])
             return
-        by_id = {f.id: f for f in fetches}
-        waiting = {f.id: len(f.depends_on) for f in fetches}
+        schedule = schedule_for(plan) if self.executor.config.batch_entity_fetches else build_schedule(plan, share=False)
+        batches = schedule.batches
+        waiting = {b.id: len(b.depends_on) for b in batches}
         running: dict[asyncio.Task[None], int] = {}
-        for fetch in fetches:
-            if not fetch.depends_on:
-                running[asyncio.ensure_future(self.fetch(fetch))] = fetch.id
+        for batch in batches:
+            if not batch.depends_on:
+                running[asyncio.ensure_future(self.fetch(batch.fetch, batch.paths, batch.inputs))] = batch.id
         try:
             while running:
                 done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     finished = running.pop(task)
-                    for dependent in plan.dependents.get(finished, ()):
+                    for dependent in schedule.dependents.get(finished, ()):
                         waiting[dependent] -= 1
                         if waiting[dependent] == 0:
-                            running[asyncio.ensure_future(self.fetch(by_id[dependent]))] = dependent
+                            batch = batches[dependent]
+                            running[asyncio.ensure_future(self.fetch(batch.fetch, batch.paths, batch.inputs))] = dependent
         finally:
             for task in running:  # the request was cancelled (client gone): stop its fetches too
                 task.cancel()
 
-    async def fetch(self, fetch: FetchNode) -> None:
+    async def fetch(
+        self, fetch: FetchNode, paths: tuple[tuple[str, ...], ...] = (), inputs: dict[str, EntityInputSpec] | None = None
+    ) -> None:
+        """One subgraph call; an entity fetch collects its objects at every path of ``paths``."""
         try:
             if fetch.is_entity:
-                await self.entity_fetch(fetch)
+                await self.entity_fetch(fetch, paths if len(paths) > 1 else (), inputs)
             else:
                 await self.root_fetch(fetch)
         except _FetchFailed as failure:
@@ -343,7 +351,14 @@ class _Run:
         for error in payload.get("errors") or ():
             self.errors.append(self.subgraph_error(fetch, error, error.get("path") if isinstance(error, dict) else None))
 
-    async def entity_fetch(self, fetch: FetchNode) -> None:
+    async def entity_fetch(
+        self, fetch: FetchNode, paths: tuple[tuple[str, ...], ...] = (), inputs: dict[str, EntityInputSpec] | None = None
+    ) -> None:
+        if paths:  # identical fetches at several paths, sent as one (schedule.py)
+            objects = [found for path in paths for found in objects_at(self.data, path)]
+            if objects:
+                await self.entity_call(fetch, objects, (), paths, inputs)
+            return
         if fetch.contexts:
             groups = context_groups(self.data, fetch.path, fetch.contexts)
             if len(groups) == 1:
@@ -356,9 +371,16 @@ class _Run:
         if objects:
             await self.entity_call(fetch, objects, ())
 
-    async def entity_call(self, fetch: FetchNode, objects: list[dict[str, Any]], context_values: tuple[Any, ...]) -> None:
+    async def entity_call(
+        self,
+        fetch: FetchNode,
+        objects: list[dict[str, Any]],
+        context_values: tuple[Any, ...],
+        paths: tuple[tuple[str, ...], ...] = (),
+        inputs: dict[str, EntityInputSpec] | None = None,
+    ) -> None:
         """One ``_entities`` request for ``objects`` (all sharing the same @fromContext values)."""
-        reps, sources = representations(objects, fetch.inputs)
+        reps, sources = representations(objects, inputs or fetch.inputs)
         if not reps:
             return
         variables = self.variables_for(fetch)
@@ -378,11 +400,13 @@ class _Run:
                         deep_merge(target, entity, abstract)
         errors = payload.get("errors") or ()
         if errors:
-            paths = object_paths(self.data, fetch.path)
+            client_paths: dict[int, list[str | int]] = {}
+            for path in paths or (fetch.path,):
+                client_paths.update(object_paths(self.data, path))
             for error in errors:
                 if not isinstance(error, dict):
                     continue
-                for client_path in self.entity_error_paths(error.get("path"), sources, paths):
+                for client_path in self.entity_error_paths(error.get("path"), sources, client_paths):
                     self.errors.append(self.subgraph_error(fetch, error, client_path))
 
     @staticmethod

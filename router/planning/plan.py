@@ -69,6 +69,8 @@ class QueryPlan:
     shape: ShapeNode
     local: LocalNode | None = None
     dependents: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # how the executor sends the fetches (router.execution.schedule), made on first use
+    schedule: Any = field(default=None, compare=False, repr=False)
 
     @property
     def roots(self) -> tuple[FetchNode, ...]:
