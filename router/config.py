@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from router.subscription_settings import SubscriptionSettings, SubscriptionSettingsError, load_subscription_settings
+
 DEFAULT_PORT = 8000
 DEFAULT_HOST = "127.0.0.1"
 
@@ -92,6 +94,7 @@ class RouterConfig:
     log_format: str = "json"
     limits: Limits = field(default_factory=Limits)
     auth: AuthSettings = field(default_factory=AuthSettings)
+    subscriptions: SubscriptionSettings = field(default_factory=SubscriptionSettings)
 
     def with_overrides(self, **changes: Any) -> "RouterConfig":
         """A copy with ``changes`` applied, skipping ``None`` (flags not given)."""
@@ -197,6 +200,13 @@ def _prefixed(env: Mapping[str, str], prefix: str) -> dict[str, str]:
     return {key[len(prefix):]: value for key, value in env.items() if key.startswith(prefix) and value.strip()}
 
 
+def _subscriptions(env: Mapping[str, str]) -> SubscriptionSettings:
+    try:
+        return load_subscription_settings(env)
+    except SubscriptionSettingsError as error:
+        raise ConfigError(str(error)) from None
+
+
 def load_config(env: Mapping[str, str]) -> RouterConfig:
     """Build the configuration from environment variables (see docs/router-server.md)."""
     port_raw = env.get("ROUTER_PORT") or env.get("PORT")
@@ -253,6 +263,7 @@ def load_config(env: Mapping[str, str]) -> RouterConfig:
         log_format=(env.get("ROUTER_LOG_FORMAT") or "json").lower(),
         limits=limits,
         auth=auth,
+        subscriptions=_subscriptions(env),
     )
     validate_config(config)
     return config

@@ -8,7 +8,7 @@ core free of any HTTP or auth knowledge.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
 from graphql import DocumentNode, GraphQLSchema
@@ -89,6 +89,9 @@ class FederatedEngine:
         )
         self._shapes: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._shape_cache_size = config.document_cache_size
+        self._config = config
+        self._subscription_urls = subscription_urls(config, supergraph)  # checked at startup
+        self._subscriptions: Any = None  # router.execution.subscriptions.SubscriptionExecutor, on first use
 
     def plan(
         self, cache_key: str, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]
@@ -122,5 +125,47 @@ class FederatedEngine:
         shape = None if shape_document is None else self._shape(shape_document, operation_name, variables)
         return await self._executor.execute(plan, variables, headers=headers, shape_operation=shape, errors=errors)
 
+    def subscribe(
+        self,
+        plan: Any,
+        variables: Mapping[str, Any],
+        *,
+        headers: Mapping[str, str],
+        shape_document: DocumentNode | None,
+        operation_name: str | None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """One response per event of a planned subscription (see router.execution.subscriptions)."""
+        from router.planning.subscriptions import subscription_plan
+
+        if self._subscriptions is None:
+            from router.execution.subscriptions import SubscriptionExecutor
+
+            self._subscriptions = SubscriptionExecutor(
+                self._executor,
+                urls=self._subscription_urls,
+                timeouts=subgraph_timeouts(self._config, list(self.supergraph.subgraphs)),
+                default_timeout=self._config.subgraph_timeout,
+                max_message_bytes=max(self._config.limits.max_body_bytes, 2**24),
+            )
+        shape = None if shape_document is None else self._shape(shape_document, operation_name, variables)
+        return self._subscriptions.subscribe(
+            subscription_plan(plan), variables, headers=headers, shape_operation=shape, errors=errors
+        )
+
     async def aclose(self) -> None:
+        if self._subscriptions is not None:
+            await self._subscriptions.aclose()
         await self._executor.aclose()
+
+
+def subscription_urls(config: RouterConfig, supergraph: Any) -> dict[str, str]:
+    """Where each subgraph's subscriptions go: its URL (as ws), or ``SUBGRAPH_SUBSCRIPTION_URL_<NAME>``."""
+    urls = {name: info.url for name, info in supergraph.subgraphs.items()}
+    by_key = {subgraph_env_key(name): name for name in urls}
+    for key, url in config.subscriptions.subgraph_urls.items():
+        name = by_key.get(key.upper()) or (key if key in urls else None)
+        if name is None:
+            raise ValueError(f"SUBGRAPH_SUBSCRIPTION_URL_{key} names no subgraph of this supergraph")
+        urls[name] = url
+    return urls

@@ -74,8 +74,13 @@ class Gateway:
         except RequestError as error:
             return GatewayResult.from_error(error)
 
-    def prepare(self, request: GraphQLRequest, *, method: str) -> tuple[PreparedOperation, dict[str, Any]]:
-        """Everything up to (not including) authorization: the checks that need no caller."""
+    def prepare(
+        self, request: GraphQLRequest, *, method: str, allow_subscription: bool = False
+    ) -> tuple[PreparedOperation, dict[str, Any]]:
+        """Everything up to (not including) authorization: the checks that need no caller.
+
+        Subscriptions are refused unless the transport streams (``router.gateway.subscriptions``).
+        """
         text = request.query
         if self.persisted is not None:
             text = self.persisted.resolve(text, request.extensions)
@@ -94,9 +99,11 @@ class Gateway:
             raise RequestError(prepared.validation_errors)
         if prepared.guard_errors:
             raise RequestError(prepared.guard_errors)
-        if prepared.kind is OperationType.SUBSCRIPTION:
+        if prepared.kind is OperationType.SUBSCRIPTION and not allow_subscription:
             raise RequestError.single(
-                "Subscriptions are not supported by this router over HTTP.", "SUBSCRIPTION_NOT_SUPPORTED"
+                "Subscriptions need a streaming transport: a graphql-transport-ws WebSocket, or an HTTP "
+                "request that accepts text/event-stream or multipart/mixed;subscriptionSpec=\"1.0\".",
+                "SUBSCRIPTION_NOT_SUPPORTED",
             )
         return prepared, self._coerce_variables(prepared, request.variables)
 

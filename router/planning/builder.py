@@ -111,7 +111,7 @@ class StepPlanner:
     # --- steps ------------------------------------------------------------------------------
 
     def new_step(self, subgraph: str, path: tuple[str, ...], is_entity: bool, parent: Step | None) -> Step:
-        kind = "mutation" if (self.operation.kind == "mutation" and not is_entity) else "query"
+        kind = "query" if is_entity else self.operation.kind
         step = Step(len(self.steps), subgraph, kind, path, is_entity, parent=parent, group=self.group)
         self.steps.append(step)
         return step
@@ -625,8 +625,6 @@ class StepPlanner:
 
     def plan_root(self) -> None:
         op = self.operation
-        if op.kind == "subscription":
-            raise PlanningError("Subscriptions are not supported by this router.")
         root = op.root_type
         fields = op.selection.fields_for(root)
         root_steps: dict[str, Step] = {}
@@ -670,6 +668,9 @@ class StepPlanner:
         )
         if ranked[0][0] < INF:
             return [(ranked[0][2], field)]
+        if self.operation.kind == "subscription":
+            # One subgraph produces the events; the rest is completed through entity jumps.
+            raise PlanningError(f'No single subgraph can start the subscription field "{root}.{field.name}"')
         child = self.graph.named_type(root, field.name)
         if field.selection is None or child is None or self.graph.is_abstract(child):
             raise PlanningError(f'Cannot plan root field "{root}.{field.name}"')

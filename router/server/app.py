@@ -26,6 +26,7 @@ from router.config import RouterConfig
 from router.gateway.engine import Engine, FederatedEngine
 from router.gateway.pipeline import Gateway
 from router.server.http import GraphQLEndpoint
+from router.server.subscription_routes import SubscriptionRoutes
 
 log = logging.getLogger("router.server.startup")
 
@@ -169,10 +170,13 @@ def create_app(
     # The endpoint is an ASGI app (not a function) so every method reaches it; it answers 405
     # itself. It also answers at "/" (Apollo Router's default path) so clients and tools
     # configured for either convention work.
-    routes = [Route(config.graphql_path, endpoint), Route("/health", health, methods=["GET"])]
+    # With subscriptions on, a streaming front (SSE, multipart) and a WebSocket route share the path.
+    graphql = SubscriptionRoutes(config, endpoint)
+    routes = [*graphql.routes(config.graphql_path), Route("/health", health, methods=["GET"])]
     if config.graphql_path != "/":
-        routes.append(Route("/", endpoint))
+        routes.extend(graphql.routes("/"))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.endpoint = endpoint
     app.state.runtime = runtime
+    app.state.subscriptions = graphql
     return app

@@ -1,0 +1,267 @@
+"""Subscriptions over HTTP: GraphQL over SSE and Apollo's multipart subscription protocol.
+
+Sits in front of the GraphQL-over-HTTP endpoint and only looks at requests whose
+``Accept`` asks for a stream; everything else goes straight through.
+
+- ``Accept: text/event-stream``: graphql-sse's "distinct connections mode". Every
+  operation type is answered as a stream: ``event: next`` per result, then
+  ``event: complete``. Errors found before execution (parse, validation, a root field
+  the caller may not subscribe to) are a ``next`` event too, as that spec asks, since
+  ``EventSource`` cannot read an error response's body. Keep-alive: ``:`` comment lines.
+- ``Accept: multipart/mixed;subscriptionSpec="1.0"``: Apollo's protocol for
+  subscriptions (boundary ``graphql``, parts ``{"payload": <response>}``, heartbeat
+  parts ``{}``, a fatal error as ``{"payload": null, "errors": [...]}``). Errors before
+  the stream starts are an ordinary JSON response; queries and mutations are answered
+  as ordinary JSON, as Apollo Router does without ``@defer``.
+
+Closing the HTTP connection ends the subscription and its subgraph WebSocket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from starlette.types import Message, Receive, Scope, Send
+
+from router.auth import Principal
+from router.config import RouterConfig
+from router.execution.subscriptions import SourceError
+from router.gateway.errors import RequestError
+from router.gateway.pipeline import Gateway, GatewayResult, internal_error
+from router.gateway.request import GraphQLRequest, request_from_json, request_from_params
+from router.gateway.subscriptions import is_subscription, subscribe
+from router.server.http import BASE_HEADERS, HttpRequest, encode
+from router.server.negotiation import JSON
+from router.server.subscription_limits import SubscriptionSlots
+
+log = logging.getLogger("router.server.streaming")
+
+SSE = "sse"
+MULTIPART = "multipart"
+MULTIPART_CONTENT_TYPE = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
+_PART_HEAD = b"\r\ncontent-type: application/json\r\n\r\n"
+
+
+def streaming_mode(scope: Scope) -> str | None:
+    """``sse``, ``multipart`` or None (not a streaming request), from the Accept header."""
+    for name, value in scope["headers"]:
+        if name == b"accept":
+            accept = value.lower()
+            if b"text/event-stream" in accept:
+                return SSE
+            if b"multipart/mixed" in accept and b"subscriptionspec" in accept:
+                return MULTIPART
+            return None
+    return None
+
+
+class StreamingFront:
+    """ASGI app for the GraphQL path: streams when asked to, else the plain endpoint answers."""
+
+    def __init__(self, config: RouterConfig, http: Any, slots: SubscriptionSlots) -> None:
+        self.config = config
+        self.http = http  # GraphQLEndpoint
+        self.slots = slots
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        mode = streaming_mode(scope) if scope["type"] == "http" and scope["method"] in ("GET", "POST") else None
+        if mode is None:
+            await self.http(scope, receive, send)
+            return
+        request = HttpRequest(scope, receive)
+        try:
+            graphql_request, principal, body = await self._read(request)
+        except RequestError as error:
+            await encode(GatewayResult.from_error(error), JSON).send(send)
+            return
+        gateway = self.http.gateway
+        if gateway is None:
+            await encode(GatewayResult.from_error(RequestError.single(
+                "The router is starting; retry shortly.", "SERVICE_UNAVAILABLE", status=503, graphql_error=False
+            )), JSON).send(send)
+            return
+        subscription = is_subscription(gateway, graphql_request)
+        if mode == MULTIPART and not subscription:
+            await self.http(scope, _replay(body, receive), send)  # queries and mutations: plain JSON
+            return
+        headers = request.headers
+        if not subscription:
+            events: AsyncIterator[dict[str, Any]] = _single(gateway, graphql_request, scope["method"], principal, headers)
+            await _stream(mode, events, send, receive, self.config.subscriptions.http_heartbeat)
+            return
+        if not self.slots.acquire():
+            await self._refuse(mode, RequestError([self.slots.full_error()], status=503, graphql_error=False), send, receive)
+            return
+        try:
+            try:
+                accepted = subscribe(gateway, graphql_request, principal=principal, headers=headers)
+            except RequestError as error:
+                await self._refuse(mode, error, send, receive)
+                return
+            await _stream(mode, accepted.events, send, receive, self.config.subscriptions.http_heartbeat)
+        finally:
+            self.slots.release()
+
+    async def _read(self, request: HttpRequest) -> tuple[GraphQLRequest, Principal, bytes]:
+        """The request, its caller and the raw body (to hand on unchanged), or a RequestError."""
+        authenticator = self.http.authenticator
+        if authenticator is None:
+            raise RequestError.single("The router is starting; retry shortly.", "SERVICE_UNAVAILABLE", status=503, graphql_error=False)
+        if request.method == "GET":
+            principal = self.http._authenticate(request, authenticator)
+            return request_from_params(request.query_params), principal, b""
+        self.http._check_post_headers(request)
+        principal = self.http._authenticate(request, authenticator)
+        payload = await self.http._read_json(request)
+        if isinstance(payload, list):
+            raise RequestError.single(
+                "Batched requests cannot be streamed; send one operation per request.", "BAD_REQUEST",
+                status=400, graphql_error=False,
+            )
+        return request_from_json(payload), principal, orjson.dumps(payload)
+
+    async def _refuse(self, mode: str, error: RequestError, send: Send, receive: Receive) -> None:
+        if mode == SSE:  # graphql-sse: errors before execution travel in the stream
+            await _stream(mode, _one({"errors": error.errors}), send, receive, None)
+        else:
+            await encode(GatewayResult.from_error(error), JSON).send(send)
+
+
+async def _one(response: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    yield response
+
+
+async def _single(
+    gateway: Gateway, request: GraphQLRequest, method: str, principal: Principal, headers: dict[str, str]
+) -> AsyncIterator[dict[str, Any]]:
+    """A query or mutation over SSE: its one response."""
+    try:
+        result = await gateway.run(request, method=method, principal=principal, headers=headers)
+    except Exception:
+        log.exception("unexpected error while handling a streamed GraphQL request")
+        result = internal_error()
+    yield result.body
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the already-read body on once, then defers to the real one."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+class _SseFrames:
+    content_type = b"text/event-stream; charset=utf-8"
+
+    def event(self, response: dict[str, Any]) -> bytes:
+        return b"event: next\ndata: " + orjson.dumps(response) + b"\n\n"
+
+    def heartbeat(self) -> bytes:
+        return b":\n\n"
+
+    def complete(self) -> bytes:
+        return b"event: complete\n\n"
+
+    def failure(self, errors: list[dict[str, Any]]) -> bytes:
+        return self.event({"errors": errors}) + self.complete()
+
+
+class _MultipartFrames:
+    """Each chunk ends with the boundary, so a client can use a part as soon as it arrives."""
+
+    content_type = MULTIPART_CONTENT_TYPE.encode()
+
+    def __init__(self) -> None:
+        self._first = True
+
+    def _part(self, body: bytes) -> bytes:
+        head = b"\r\n--graphql" + _PART_HEAD if self._first else _PART_HEAD
+        self._first = False
+        return head + body + b"\r\n--graphql"
+
+    def event(self, response: dict[str, Any]) -> bytes:
+        return self._part(orjson.dumps({"payload": response}))
+
+    def heartbeat(self) -> bytes:
+        return self._part(b"{}")
+
+    def complete(self) -> bytes:
+        return self._part(b"{}") + b"--\r\n" if self._first else b"--\r\n"
+
+    def failure(self, errors: list[dict[str, Any]]) -> bytes:
+        return self._part(orjson.dumps({"payload": None, "errors": errors})) + b"--\r\n"
+
+
+async def _stream(
+    mode: str, events: AsyncIterator[dict[str, Any]], send: Send, receive: Receive, heartbeat: float | None
+) -> None:
+    """Send ``events`` as SSE events or multipart parts, with heartbeats, until done or the client leaves."""
+    frames: _SseFrames | _MultipartFrames = _SseFrames() if mode == SSE else _MultipartFrames()
+    headers = [(b"content-type", frames.content_type), (b"cache-control", b"no-cache, no-store"),
+               (b"x-accel-buffering", b"no")]
+    headers += [(name.lower().encode(), value.encode()) for name, value in BASE_HEADERS.items() if name.lower() != "cache-control"]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+
+    # Responses wait here as objects and are framed by the sender, which alone touches ``frames``.
+    outbox: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=16)
+
+    async def produce() -> None:
+        try:
+            async for response in events:
+                await outbox.put(("next", response))
+            await outbox.put(("complete", None))
+        except SourceError as failure:
+            await outbox.put(("failure", failure.errors))
+        except Exception:
+            log.exception("subscription stream failed")
+            await outbox.put(("failure", internal_error().body["errors"]))
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
+
+    producer = asyncio.ensure_future(produce())
+    disconnected = asyncio.ensure_future(_wait_disconnect(receive))
+    getting: asyncio.Future[tuple[str, Any]] | None = None
+    try:
+        while True:
+            if getting is None:
+                getting = asyncio.ensure_future(outbox.get())
+            done, _ = await asyncio.wait({getting, disconnected}, timeout=heartbeat, return_when=asyncio.FIRST_COMPLETED)
+            if disconnected in done:
+                return
+            if getting not in done:
+                await send({"type": "http.response.body", "body": frames.heartbeat(), "more_body": True})
+                continue
+            kind, value = getting.result()
+            getting = None
+            if kind == "next":
+                await send({"type": "http.response.body", "body": frames.event(value), "more_body": True})
+                continue
+            last = frames.complete() if kind == "complete" else frames.failure(value)
+            await send({"type": "http.response.body", "body": last, "more_body": False})
+            return
+    finally:
+        for task in (producer, disconnected, getting):
+            if task is not None and not task.done():
+                task.cancel()
+        with contextlib.suppress(BaseException):
+            await producer
+
+
+async def _wait_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+__all__ = ["StreamingFront", "streaming_mode"]
