@@ -279,3 +279,27 @@ async def test_cross_site_browser_websockets_are_refused(router: Router) -> None
     host = router.url.split("/")[2]
     async with graphql_ws(router.url, headers={"Origin": f"http://{host}"}) as ws:
         assert (await ws.init())["type"] == "connection_ack"
+
+
+async def test_a_supergraph_reload_ends_open_subscriptions(
+    start_router: Callable[..., Router], subgraphs: Any, tmp_path: Any
+) -> None:
+    from router.config import AuthSettings, RouterConfig
+    from tests.router_subscriptions.conftest import SECRET
+
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(subgraphs.supergraph_sdl)
+    config = RouterConfig(
+        auth=AuthSettings(secret_key=SECRET), supergraph_path=str(path), hot_reload=True, request_timeout=0.2
+    )
+    router = start_router(config)
+    async with graphql_ws(router.url) as ws:
+        await ws.init()
+        await subscribed(router, ws, "r", REVIEWS)
+        path.write_text(subgraphs.supergraph_sdl + "\n# changed\n")
+        message = await ws.receive(timeout=10)
+        assert message["type"] == "error", message
+        assert message["payload"][0]["extensions"]["code"] == "SUBSCRIPTION_SCHEMA_RELOAD"
+        await subscribed(router, ws, "r", REVIEWS)  # the new graph serves the next one
+        await add_review(router, "1", "after reload")
+        assert (await ws.receive())["payload"]["data"]["reviewAdded"]["body"] == "after reload"
