@@ -303,3 +303,19 @@ async def test_a_supergraph_reload_ends_open_subscriptions(
         await subscribed(router, ws, "r", REVIEWS)  # the new graph serves the next one
         await add_review(router, "1", "after reload")
         assert (await ws.receive())["payload"]["data"]["reviewAdded"]["body"] == "after reload"
+
+
+async def test_oversized_messages_and_required_authentication(start_router: Callable[..., Router]) -> None:
+    from router.config import AuthSettings, Limits, RouterConfig
+    from tests.router_subscriptions.conftest import SECRET
+
+    router = start_router(
+        RouterConfig(limits=Limits(max_body_bytes=1_000), auth=AuthSettings(secret_key=SECRET, require_authentication=True))
+    )
+    async with graphql_ws(router.url) as ws:
+        await ws.send({"type": "connection_init"})
+        assert await ws.closed() == (4403, "Forbidden: authentication required")
+    async with graphql_ws(router.url) as ws:
+        assert (await ws.init({"Authorization": f"Bearer {token()}"}))["type"] == "connection_ack"
+        await ws.subscribe("big", "query { reviewCount }" + " " * 2_000)
+        assert (await ws.closed())[0] == 1009
