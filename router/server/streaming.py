@@ -75,7 +75,11 @@ class StreamingFront:
             return
         request = HttpRequest(scope, receive)
         try:
-            graphql_request, principal, body = await self._read(request)
+            payload, principal, body = await self._read(request)
+            if isinstance(payload, list) and mode == MULTIPART:
+                await self.http(scope, _replay(body, receive), send)  # a batch of queries: plain JSON
+                return
+            graphql_request = self._request(payload)
         except RequestError as error:
             await encode(GatewayResult.from_error(error), JSON).send(send)
             return
@@ -107,8 +111,9 @@ class StreamingFront:
         finally:
             self.slots.release()
 
-    async def _read(self, request: HttpRequest) -> tuple[GraphQLRequest, Principal, bytes]:
-        """The request, its caller and the raw body (to hand on unchanged), or a RequestError."""
+    async def _read(self, request: HttpRequest) -> tuple[Any, Principal, bytes]:
+        """The request (a GET's GraphQLRequest or a POST's decoded JSON), its caller and the
+        raw body (to hand on unchanged), or a RequestError; checked like any HTTP request."""
         authenticator = self.http.authenticator
         if authenticator is None:
             raise RequestError.single("The router is starting; retry shortly.", "SERVICE_UNAVAILABLE", status=503, graphql_error=False)
@@ -118,12 +123,18 @@ class StreamingFront:
         self.http._check_post_headers(request)
         principal = self.http._authenticate(request, authenticator)
         payload = await self.http._read_json(request)
+        return payload, principal, orjson.dumps(payload)
+
+    @staticmethod
+    def _request(payload: Any) -> GraphQLRequest:
+        if isinstance(payload, GraphQLRequest):
+            return payload
         if isinstance(payload, list):
             raise RequestError.single(
                 "Batched requests cannot be streamed; send one operation per request.", "BAD_REQUEST",
                 status=400, graphql_error=False,
             )
-        return request_from_json(payload), principal, orjson.dumps(payload)
+        return request_from_json(payload)
 
     async def _refuse(self, mode: str, error: RequestError, send: Send, receive: Receive) -> None:
         if mode == SSE:  # graphql-sse: errors before execution travel in the stream
