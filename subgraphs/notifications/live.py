@@ -239,7 +239,8 @@ async def start_live(runtime: Any) -> None:
     runtime.database.on_commit(fanout.on_commit)
     fanout.start()
     runtime.state[STATE_KEY] = fanout
-    # Subscribers on other replicas only see what is published once we are bound; wait briefly.
+    # What we commit reaches other replicas' subscribers only once our connection is up: wait
+    # for it briefly, never long (pushes are best-effort; a broker that is down only delays them).
     await asyncio.to_thread(fanout.connected.wait, 5)
 
 
