@@ -121,8 +121,12 @@ class _Generator:
                 "            return f(d)",
                 "    elif t is not None:",
                 "        raise P",
-                f"    return {fallback}(d, t)",
             ]
+            if shape.default is None:  # an object of no known type: the careful walk reports it
+                possible = self.name("E")
+                self.constants[possible] = shape.possible
+                self.lines.append(f"    if t not in {possible}: raise P")
+            self.lines.append(f"    return {fallback}(d, t)")
         self.memo[id(shape)] = name
         return name
 

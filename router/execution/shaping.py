@@ -62,6 +62,9 @@ class Shaper:
                 typename = None  # a broken subgraph answer: no type to go by
             if typename in shape.hidden:
                 return None  # type: ignore[return-value]
+            if shape.default is None and typename not in shape.possible:
+                self.unresolved_type(shape, typename)
+                return None  # type: ignore[return-value]
         else:
             typename = shape.type_name
         fields = shape.fields_for(typename)
@@ -150,6 +153,18 @@ class Shaper:
             }
         )
 
+    def unresolved_type(self, shape: ShapeNode, typename: Any) -> None:
+        """An object whose runtime type is unknown (the fetch meant to tell it failed) is null."""
+        path = tuple(self.path)
+        if not any(_covers(known, path) for known in self.known):
+            self.errors.append(
+                {
+                    "message": f'Abstract type "{shape.type_name}" must resolve to an object type at runtime, got {typename!r}.',
+                    "path": list(path),
+                }
+            )
+        self.known.add(path)  # explains the null it causes above
+
     def invalid_value(self, field: ShapeField, non_null: bool, expected: str, report: bool = True) -> Any:
         if report:
             self.errors.append(
@@ -181,6 +196,8 @@ def _fast_object(shape: ShapeNode, data: dict[str, Any]) -> dict[str, Any]:
             raise _PROBLEM
         fields = shape.by_type.get(typename)  # type: ignore[arg-type]
         if fields is None:
+            if shape.default is None and typename not in shape.possible:
+                raise _PROBLEM
             fields = shape.fields_for(typename)
     else:
         typename = shape.type_name

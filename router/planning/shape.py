@@ -88,6 +88,10 @@ class ShapeNode:
     default: tuple[ShapeField, ...] | None
     hidden: frozenset[str] = frozenset()  # runtime types clients cannot see (@inaccessible): null
     single: tuple[ShapeField, ...] | None = None  # the fields, when the position is one object type
+    # for abstract positions: the object types an object here may be. One whose __typename is
+    # none of them (an @interfaceObject stand-in whose real type never arrived) cannot get
+    # type-specific fields; unless every type selects alike (``default``), it is an error.
+    possible: frozenset[str] = frozenset()
     # the executor's compiled shaping function, made on first use (False: none possible)
     compiled: Any = dataclasses.field(default=None, compare=False, repr=False)
 
@@ -150,7 +154,8 @@ class ShapeCompiler:
             source = selection.by_type[0][0] if selection.by_type else selection.parent
             default = self.fields(source, selection.common) if selection.common or selection.by_type else ()
         hidden = frozenset(name for name in by_type if name not in self.api_schema.type_map)
-        node = ShapeNode(selection.parent, abstract, by_type, default, hidden)
+        possible = frozenset(t.name for t in self.schema.get_possible_types(parent)) if abstract else frozenset()  # type: ignore[arg-type]
+        node = ShapeNode(selection.parent, abstract, by_type, default, hidden, possible=possible)
         self._memo[id(selection)] = node
         return node
 

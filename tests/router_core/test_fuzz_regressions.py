@@ -95,3 +95,38 @@ async def test_one_error_when_a_subgraph_nulls_an_object_for_one_failed_field() 
     assert result["data"] == {"thing": None}
     assert [e["path"] for e in result["errors"]] == [["thing", "price"]]
     assert result["errors"][0]["message"] == "price service down"
+
+
+async def test_object_whose_real_type_never_arrived_is_null_not_empty() -> None:
+    # `extra` only knows Node as an @interfaceObject; the fetch to `home` that tells each
+    # object's type (and selects Film.rating) fails for this object, so its type stays unknown.
+    # It must not come out as `{}` (no type-specific fields, no null propagation): it is a
+    # null, propagated like any other.
+    home = Subgraph(
+        "home",
+        fed2("key", """
+        interface Node @key(fields: "id") { id: ID! }
+        type Book implements Node @key(fields: "id") { id: ID! pages: Int }
+        type Film implements Node @key(fields: "id") { id: ID! rating: Int! }
+        """),
+        resolvers={"Film": {"rating": _fail}},
+        references={"Node": _node},
+    )
+    extra = Subgraph(
+        "extra",
+        fed2("key interfaceObject", """
+        type Node @key(fields: "id") @interfaceObject { id: ID! }
+        type Query { node: Node! maybe: Node }
+        """),
+        resolvers={"Query": {
+            "node": lambda *_: {"__typename": "Node", "id": "f1"},
+            "maybe": lambda *_: {"__typename": "Node", "id": "f1"},
+        }},
+    )
+    with federated(home, extra) as router:
+        required = await router.run("{ node { ... on Book { pages } ... on Film { rating } } }")
+        optional = await router.run("{ maybe { ... on Book { pages } ... on Film { rating } } }")
+    assert required["data"] is None
+    assert [e["path"] for e in required["errors"]] == [["node", "rating"]]
+    assert optional["data"] == {"maybe": None}
+    assert [e["path"] for e in optional["errors"]] == [["maybe", "rating"]]

@@ -108,6 +108,8 @@ def random_object(shape: ShapeNode, rng: random.Random, depth: int = 0) -> dict[
         typename = shape.type_name
     data: dict[str, Any] = {"__typename": typename} if shape.abstract and rng.random() < 0.97 else {}
     for field in shape.fields_for(typename):
+        if field.kind == TYPENAME and shape.abstract and "__typename" in data:
+            continue  # the merged tree's __typename is the object's real type
         if rng.random() < 0.01:
             continue  # missing entirely (e.g. its fetch failed)
         data[field.response_key] = random_value(field, rng, depth)
