@@ -193,7 +193,7 @@ class SubgraphData:
             return lambda source, args: self._key_value(name, field_type, source["__id"])
         if spec is None:
             return lambda source, args: None
-        if spec.overridden:
+        if spec.overridden or spec.inactive:
             def overridden(_source: Any, _args: dict[str, Any]) -> Any:
                 raise GraphQLError(f"{parent.name}.{name} was overridden; {self.spec.name} must not be asked")
             return overridden

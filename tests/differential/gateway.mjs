@@ -1,5 +1,5 @@
 // @apollo/gateway as a long-lived oracle for the differential tests.
-// stdin: one JSON object per line, {"supergraph": "...", "operations": [{"query", "variables"}]}
+// stdin: one JSON object per line, {"supergraph": "...", "operations": [{"query", "variables", "operationName"}]}
 // stdout: one JSON line per input line, [{"data": ..., "errors": [...]}, ...] in order;
 // a gateway that cannot start answers {"error": "..."} instead.
 import { createRequire } from "node:module";
@@ -25,7 +25,11 @@ async function run({ supergraph, operations }) {
   try {
     return await Promise.all(
       operations.map(async (op) => {
-        const response = await server.executeOperation({ query: op.query, variables: op.variables || {} });
+        const response = await server.executeOperation({
+          query: op.query,
+          variables: op.variables || {},
+          operationName: op.operationName || undefined,
+        });
         const body = response.body.kind === "single" ? response.body.singleResult : { errors: [{ message: "incremental" }] };
         const out = { errors: body.errors ?? null };
         if ("data" in body) out.data = body.data;

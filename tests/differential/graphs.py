@@ -51,10 +51,13 @@ class FieldSpec:
     override_from: str | None = None
     overridden: bool = False  # another subgraph took this field over with @override
     inaccessible: bool = False
+    override_label: str | None = None  # progressive override: percent(0) or percent(100) here
+    inactive: bool = False  # an @override whose label keeps the original subgraph in charge
 
     def copy(self) -> "FieldSpec":
         return FieldSpec(self.name, self.type, list(self.args), self.shareable, self.external, self.requires,
-                         self.provides, self.override_from, self.overridden, self.inaccessible)
+                         self.provides, self.override_from, self.overridden, self.inaccessible,
+                         self.override_label, self.inactive)
 
 
 @dataclass
@@ -110,8 +113,8 @@ class GraphSpec:
 def external_copy(f: FieldSpec) -> FieldSpec:
     """The declaration of ``f`` in a subgraph that needs it as @external."""
     ext = f.copy()
-    ext.shareable = ext.inaccessible = ext.overridden = False
-    ext.requires = ext.provides = ext.override_from = None
+    ext.shareable = ext.inaccessible = ext.overridden = ext.inactive = False
+    ext.requires = ext.provides = ext.override_from = ext.override_label = None
     ext.external = True
     return ext
 
@@ -147,6 +150,7 @@ class _Value:
     name: str
     fields: list[FieldSpec]
     implements: list[str] = field(default_factory=list)
+    defined: bool = False  # declared in some subgraph already (the first declaration is complete)
 
 
 class _Builder:
@@ -164,6 +168,8 @@ class _Builder:
         self.unions: dict[str, dict[int, list[str]]] = {}
         self.use_enum = rng.random() < 0.5
         self.use_input = rng.random() < 0.35
+        self.hidden_enum_value = rng.random() < 0.25
+        self.partial_values = rng.random() < 0.4
         self.counter = 0
         self.provided: set[tuple[str, str]] = set()
 
@@ -217,7 +223,10 @@ class _Builder:
             return
         sub = self.subs[s]
         if name == "Color":
-            sub.types[name] = TypeSpec(name, "enum", values=list(ENUM_VALUES))
+            values = list(ENUM_VALUES)
+            if self.hidden_enum_value and not sub.fed1:
+                values[-1] += " @inaccessible"
+            sub.types[name] = TypeSpec(name, "enum", values=values)
         elif name == "Filter":
             t = sub.types[name] = TypeSpec(name, "input")
             third = FieldSpec("colors", "[Color!]") if self.use_enum else FieldSpec("many", "[Int!]")
@@ -235,9 +244,15 @@ class _Builder:
         elif name in self.values:
             value = self.values[name]
             t = sub.types[name] = TypeSpec(name, "object", shareable=not sub.fed1, implements=list(value.implements))
-            for f in value.fields:
+            fields = value.fields
+            interface_fields = {f.name for i in value.implements for f in self.interfaces.get(i, [])}
+            if self.partial_values and value.defined and self.rng.random() < 0.5:
+                # a value type only partly known here: a subgraph returning it cannot serve every field
+                fields = [f for f in fields if f.name in interface_fields or self.rng.random() < 0.6] or fields[:1]
+            value.defined = True
+            for f in fields:
                 t.fields[f.name] = f.copy()
-            for f in value.fields:
+            for f in fields:
                 self.ensure(s, named_type(f.type))
                 for a in f.args:
                     self.ensure(s, named_type(a.type))
@@ -421,6 +436,10 @@ class _Builder:
                     t.fields[f.name] = f
                     self.ensure_field_types(s, f)
                     self.maybe_share(entity, s, f)
+                if rng.random() < 0.12 and not entity.interface:
+                    f = self.provides_field(s)
+                    if f is not None:
+                        t.fields[f.name] = f
 
     def maybe_share(self, entity: _Entity, s: int, f: FieldSpec) -> None:
         """Also resolve ``f`` in another subgraph defining the entity (same answers there)."""
@@ -452,7 +471,7 @@ class _Builder:
                     if o == s:
                         continue
                     for f in self.subs[o].types[entity.name].fields.values():
-                        if f.external or f.overridden or f.override_from or f.name in ("id", "kx", "kn") or f.name in t.fields:
+                        if f.external or f.overridden or f.override_from or f.inactive or f.name in ("id", "kx", "kn") or f.name in t.fields:
                             continue
                         base = named_type(f.type)
                         if base in self.unions or base in self.interfaces or base in self.entities:
@@ -461,7 +480,9 @@ class _Builder:
                             continue
                         elsewhere.append(f)
                 if elsewhere and rng.random() < 0.5:
-                    picked = rng.sample(elsewhere, min(len(elsewhere), rng.randint(1, 2)))
+                    # one entry per name: a representation holds one value per field name
+                    unique = list({f.name: f for f in elsewhere}.values())
+                    picked = rng.sample(unique, min(len(unique), rng.randint(1, 2)))
                     parts = []
                     for f in picked:
                         ext = external_copy(f)
@@ -498,7 +519,14 @@ class _Builder:
                         moved.override_from = self.subs[entity.owner].name
                         t.fields[f.name] = moved
                         self.ensure_field_types(s, moved)
-                        if rng.random() < 0.7:
+                        if rng.random() < 0.3:
+                            # progressive override with a label that decides it for sure
+                            moved.override_label = rng.choice(["percent(0)", "percent(100)"])
+                            if self.subs[s].version < "2.7":
+                                self.subs[s].version = "2.7"
+                            moved.inactive = moved.override_label == "percent(0)"
+                            f.overridden = not moved.inactive
+                        elif rng.random() < 0.7:
                             f.overridden = True
                         else:
                             del owner_type.fields[f.name]
@@ -525,8 +553,9 @@ class _Builder:
                 continue
             owner_type = self.subs[entity.owner].types[entity.name]
             provided = [f for f in owner_type.fields.values()
-                        if f.name not in ("id", "kx", "kn") and not f.args and not f.external and not f.overridden and not f.requires
-                        and named_type(f.type) in SCALARS + ["Color"] and not f.inaccessible]
+                        if f.name not in ("id", "kx", "kn") and not f.args and not f.external and not f.overridden
+                        and not f.requires and not f.inaccessible and not f.override_from
+                        and (named_type(f.type) in SCALARS + ["Color"] or named_type(f.type) in self.values)]
             if provided:
                 candidates.append((entity, provided))
         if not candidates:
@@ -539,13 +568,26 @@ class _Builder:
         picked = [f for f in rng.sample(provided, rng.randint(1, len(provided))) if f.name not in mine.fields]
         if not picked:
             return None
+        parts = []
         for f in picked:
             ext = external_copy(f)
             mine.fields[f.name] = ext
             self.provided.add((entity.name, f.name))
             self.ensure_field_types(s, ext)
-        return FieldSpec(self.fresh("with"), self.wrap(entity.name, rng.random() < 0.4),
-                         provides=" ".join(f.name for f in picked))
+            base = named_type(f.type)
+            if base in self.values:
+                # a value type provided with a nested selection of what this subgraph knows of it
+                known = [n for n, vf in self.subs[s].types[base].fields.items()
+                         if not any(a.type.endswith("!") for a in vf.args) and named_type(vf.type) in SCALARS + ["Color"]]
+                if not known:
+                    del mine.fields[f.name]
+                    continue
+                parts.append(f.name + " { " + " ".join(rng.sample(known, rng.randint(1, len(known)))) + " }")
+            else:
+                parts.append(f.name)
+        if not parts:
+            return None
+        return FieldSpec(self.fresh("with"), self.wrap(entity.name, rng.random() < 0.4), provides=" ".join(parts))
 
     def make_roots(self) -> None:
         rng = self.rng
@@ -561,7 +603,7 @@ class _Builder:
             if self.entity_interface and self.entity_interface in sub.types and rng.random() < 0.8:
                 f = FieldSpec(self.fresh("q"), self.wrap(self.entity_interface, rng.random() < 0.6))
                 sub.query[f.name] = f
-            if rng.random() < 0.12:
+            if rng.random() < 0.3:
                 f = FieldSpec(self.fresh("m"), self.output_type(s, allow_abstract=False), self.args())
                 sub.mutation[f.name] = f
                 self.ensure_field_types(s, f)
@@ -645,7 +687,8 @@ def _render_field(f: FieldSpec, fed1: bool) -> str:
         if f.shareable:
             directives.append("@shareable")
         if f.override_from:
-            directives.append(f"@override(from: {_quote(f.override_from)})")
+            label = f", label: {_quote(f.override_label)}" if f.override_label else ""
+            directives.append(f"@override(from: {_quote(f.override_from)}{label})")
         if f.inaccessible:
             directives.append("@inaccessible")
     return f"  {f.name}{args}: {f.type}" + ("".join(" " + d for d in directives))

@@ -118,7 +118,7 @@ class Oracle:
 
     def submit(self, supergraph: str, operations: list[Operation]) -> None:
         assert self.process.stdin is not None
-        payload = {"supergraph": supergraph, "operations": [{"query": o.text, "variables": o.variables} for o in operations]}
+        payload = {"supergraph": supergraph, "operations": [{"query": o.text, "variables": o.variables, "operationName": o.operation_name} for o in operations]}
         self.process.stdin.write(json.dumps(payload) + "\n")
         self.process.stdin.flush()
 

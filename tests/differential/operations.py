@@ -40,8 +40,9 @@ class Operation:
 
 
 class _Builder:
-    def __init__(self, rng: random.Random, schema: GraphQLSchema, max_depth: int) -> None:
+    def __init__(self, rng: random.Random, schema: GraphQLSchema, max_depth: int, prefix: str = "") -> None:
         self.rng = rng
+        self.prefix = prefix
         self.schema = schema
         self.max_depth = max_depth
         self.var_defs: list[str] = []
@@ -51,7 +52,7 @@ class _Builder:
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
-        return f"{prefix}{self.counter}"
+        return f"{self.prefix}{prefix}{self.counter}"
 
     # ---- values --------------------------------------------------------------------
 
@@ -166,7 +167,11 @@ class _Builder:
         field_def = parent.fields[name]
         text = name + self.arguments(field_def)
         if alias or rng.random() < 0.15:
-            text = self.fresh("a") + ": " + text
+            others = [n for n in parent.fields if n != name]
+            if others and rng.random() < 0.3:
+                text = rng.choice(others) + ": " + text  # an alias that is another field's name
+            else:
+                text = self.fresh("a") + ": " + text
         text += self.condition()
         named = get_named_type(field_def.type)
         if not is_leaf_type(named):
@@ -241,6 +246,11 @@ class _Builder:
                 parts.append(self.field(root, name, 1, alias=True))
         if rng.random() < 0.1:
             parts.append("__typename")
+        if rng.random() < 0.04:
+            named = sorted(n for n in self.schema.type_map if not n.startswith("__"))
+            parts.append(f'{self.fresh("t")}: __type(name: "{rng.choice(named)}") {{ name kind fields {{ name }} }}')
+        if rng.random() < 0.02:
+            parts.append("__schema { queryType { name } mutationType { name } }")
         name = self.fresh("Op") if rng.random() < 0.3 else None
         header = keyword
         if name:
@@ -253,10 +263,31 @@ class _Builder:
         return Operation(text, self.variables, name)
 
 
+def _two_operations(rng: random.Random, schema: GraphQLSchema, max_depth: int) -> Operation:
+    """A document with two named operations; ``operation_name`` picks one."""
+    first = _Builder(rng, schema, max_depth, "x").operation()
+    second = _Builder(rng, schema, max_depth, "y").operation()
+    names = []
+    texts = []
+    for i, op in enumerate((first, second)):
+        name = op.operation_name or f"Pick{i}"
+        text = op.text
+        if op.operation_name is None:
+            keyword = "mutation" if text.startswith("mutation") else "query"
+            text = f"{keyword} {name}{text[len(keyword):]}"
+        names.append(name)
+        texts.append(text)
+    chosen = rng.randrange(2)
+    return Operation("\n".join(texts), (first, second)[chosen].variables, names[chosen])
+
+
 def random_operation(rng: random.Random, schema: GraphQLSchema, max_depth: int = 5) -> Operation:
     """A valid operation; tries until graphql-core accepts one."""
     for _ in range(50):
-        op = _Builder(rng, schema, max_depth).operation()
+        if rng.random() < 0.08:
+            op = _two_operations(rng, schema, max_depth)
+        else:
+            op = _Builder(rng, schema, max_depth).operation()
         if not validate(schema, parse(op.text)):
             return op
     raise RuntimeError("could not draw a valid operation")

@@ -72,7 +72,7 @@ class Truth:
             t = spec.types.get(type_name)
             if t is not None and t.kind == "object" and not t.interface_object:
                 fs = t.fields.get(field_name)
-                if fs is not None and not fs.external and not fs.overridden:
+                if fs is not None and not fs.external and not fs.overridden and not fs.inactive:
                     candidates.append((data, fs, type_name))
         if not candidates:
             api_type = self.schema.type_map[type_name]
@@ -125,13 +125,11 @@ class Truth:
 
     def _select(self, obj: Any, type_name: str, nodes: list[FieldNode]) -> Any:
         out = []
-        api_type = self.schema.type_map[type_name]
         for node in nodes:
             name = node.name.value
-            field_def = api_type.fields.get(name) if isinstance(api_type, GraphQLObjectType) else None
-            if field_def is None:  # an @inaccessible field: the arguments come from the owner's schema
-                data, _, local_parent = self.owner(type_name, name)
-                field_def = data.schema.type_map[local_parent].fields[name]  # type: ignore[union-attr]
+            # the owner's definition: required fields and argument values may be @inaccessible
+            data, _, local_parent = self.owner(type_name, name)
+            field_def = data.schema.type_map[local_parent].fields[name]  # type: ignore[union-attr]
             args = get_argument_values(field_def, node)
             value = self.value(obj, type_name, name, args)
             if node.selection_set is not None:
