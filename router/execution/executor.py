@@ -395,9 +395,12 @@ class _Run:
         abstract = self.executor._abstract
         if isinstance(entities, list):
             for entity, targets in zip(entities, sources):
-                if isinstance(entity, dict):
+                if type(entity) is dict:
                     for target in targets:
-                        deep_merge(target, entity, abstract)
+                        if target.keys().isdisjoint(entity):  # the usual case: only new fields
+                            target.update(entity)
+                        else:
+                            deep_merge(target, entity, abstract)
         errors = payload.get("errors") or ()
         if errors:
             client_paths: dict[int, list[str | int]] = {}

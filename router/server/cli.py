@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import socket
@@ -80,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
 
     count = worker_count(config.workers)
     if count == 1:
+        # The loaded graph lives as long as the process: keep the collector from rescanning it
+        # (each large response allocates thousands of objects and triggers collections).
+        gc.freeze()
         return _serve(create_app(config, engine_factory=federated_engine, initial_engine=engine), config)
 
     def serve_worker(listener: socket.socket, first: bool) -> int:

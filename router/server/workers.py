@@ -126,7 +126,9 @@ class Supervisor:
 
     def run(self) -> int:
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-        gc.freeze()  # what is loaded now stays shared between the forked workers
+        # what is loaded now stays shared between the forked workers (the collector would touch
+        # and so copy it), and collections triggered by large responses never rescan it
+        gc.freeze()
         exit_code = 0
         try:
             for slot in range(self.count):
