@@ -449,6 +449,7 @@ class StepPlanner:
             # The subgraph only knows the interface: learn each object's real type from a
             # subgraph that has the interface itself, and continue from there. Fields every
             # type selects alike and this subgraph resolves are taken here first.
+            selected = tuple(f for _, fields in selection.by_type for f in fields) + (selection.common or ())
             here = self._shared_interface_fields(subgraph, abstract, selection, provided)
             if here:
                 self.plan_fields(
@@ -460,7 +461,8 @@ class StepPlanner:
                     None,
                 )
             option = self._interface_entity_option(abstract)
-            pos = Position(step, builder, path, abstract, abstract, provided, (), None, parent)
+            # the key is selected beside the client's fields: keep it clear of their aliases
+            pos = Position(step, builder, path, abstract, abstract, provided, selected, None, parent)
             target_step, target_builder = self.entity_jump(pos, option, None, collector)
             if collector is not None:
                 collector.add(target_step)

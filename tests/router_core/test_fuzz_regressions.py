@@ -130,3 +130,32 @@ async def test_object_whose_real_type_never_arrived_is_null_not_empty() -> None:
     assert [e["path"] for e in required["errors"]] == [["node", "rating"]]
     assert optional["data"] == {"maybe": None}
     assert [e["path"] for e in optional["errors"]] == [["maybe", "rating"]]
+
+
+async def test_key_needed_to_learn_the_real_type_does_not_clash_with_a_client_alias() -> None:
+    # `id: label` takes the response key the key field `id` would use in the same fetch from
+    # `extra` (needed to ask `home` for each object's type); it used to fail planning.
+    home = Subgraph(
+        "home",
+        fed2("key", """
+        interface Node @key(fields: "id") { id: ID! }
+        type Book implements Node @key(fields: "id") { id: ID! pages: Int }
+        type Film implements Node @key(fields: "id") { id: ID! }
+        """),
+        resolvers={"Book": {"pages": lambda *_: 320}},
+        references={"Node": _node},
+    )
+    extra = Subgraph(
+        "extra",
+        fed2("key interfaceObject", """
+        type Node @key(fields: "id") @interfaceObject { id: ID! label: String }
+        type Query { node: Node }
+        """),
+        resolvers={
+            "Query": {"node": lambda *_: {"__typename": "Node", "id": "b1"}},
+            "Node": {"label": lambda obj, _info: f"label of {obj['id']}"},
+        },
+    )
+    with federated(home, extra) as router:
+        result = await router.run("{ node { id: label __typename ... on Book { pages } } }")
+    assert result == {"data": {"node": {"id": "label of b1", "__typename": "Book", "pages": 320}}}
