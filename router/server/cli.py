@@ -114,13 +114,15 @@ def _fresh_engine(config: RouterConfig, fallback: Any) -> Any:
 def _serve(app: Any, config: RouterConfig, listener: socket.socket | None = None) -> int:
     import uvicorn
 
+    from router.server.http_protocol import CoalescingHttpToolsProtocol
+
     server = uvicorn.Server(
         uvicorn.Config(
             app,
             host=config.host,
             port=config.port,
             loop="uvloop",
-            http="httptools",
+            http=CoalescingHttpToolsProtocol,  # httptools, each response in one write
             lifespan="on",
             log_config=None,
             access_log=False,
