@@ -299,24 +299,41 @@ class _Run:
             await self.fetch(fetches[0])
             return
         schedule = schedule_for(plan) if self.executor.config.batch_entity_fetches else build_schedule(plan, share=False)
-        batches = schedule.batches
-        waiting = {b.id: len(b.depends_on) for b in batches}
-        running: dict[asyncio.Task[None], int] = {}
+        # Each finished call starts the calls waiting only for it, from its done callback: no
+        # polling of the running set (asyncio.wait re-registers on every task each round).
+        batches, dependents = schedule.batches, schedule.dependents
+        loop = asyncio.get_running_loop()
+        all_done: asyncio.Future[None] = loop.create_future()
+        waiting = [len(b.depends_on) for b in batches]
+        running: set[asyncio.Task[None]] = set()
+        left = len(batches)
+
+        def start(batch_id: int) -> None:
+            batch = batches[batch_id]
+            task = loop.create_task(self.fetch(batch.fetch, batch.paths, batch.inputs))
+            running.add(task)
+            task.add_done_callback(lambda done: finished(done, batch_id))
+
+        def finished(task: asyncio.Task[None], batch_id: int) -> None:
+            nonlocal left
+            running.discard(task)
+            left -= 1
+            if all_done.done():
+                return
+            for dependent in dependents.get(batch_id, ()):
+                waiting[dependent] -= 1
+                if waiting[dependent] == 0:
+                    start(dependent)
+            if left == 0 or not running:  # (nothing in flight: nothing more can start)
+                all_done.set_result(None)
+
         for batch in batches:
             if not batch.depends_on:
-                running[asyncio.ensure_future(self.fetch(batch.fetch, batch.paths, batch.inputs))] = batch.id
+                start(batch.id)
         try:
-            while running:
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    finished = running.pop(task)
-                    for dependent in schedule.dependents.get(finished, ()):
-                        waiting[dependent] -= 1
-                        if waiting[dependent] == 0:
-                            batch = batches[dependent]
-                            running[asyncio.ensure_future(self.fetch(batch.fetch, batch.paths, batch.inputs))] = dependent
+            await all_done
         finally:
-            for task in running:  # the request was cancelled (client gone): stop its fetches too
+            for task in list(running):  # the request was cancelled (client gone): stop its fetches too
                 task.cancel()
 
     async def fetch(
