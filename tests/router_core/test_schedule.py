@@ -67,3 +67,29 @@ def test_only_fetches_of_the_same_wave_share() -> None:
     assert [b.paths for b in ratings] == [(("trending", "@"), ("search", "@"))]
     assert {name for f in plan.fetches if f.subgraph == "ratings" for name in f.inputs} == set(ratings[0].inputs)
     assert len(build_schedule(plan, share=False).batches) == len(plan.fetches)
+
+
+async def test_a_cancelled_request_stops_its_fetches(shop_router: Router) -> None:
+    import asyncio
+
+    from router.execution import Executor
+
+    shop_router.subgraphs["accounts"].delay = 2.0
+    executor = Executor(shop_router.supergraph, config=UNSHARED)
+    try:
+        request = asyncio.create_task(executor.execute(shop_router.plan(TWO_PATHS), {}))
+        await asyncio.sleep(0.3)  # reviews answered, both accounts calls in flight
+        before = {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+        request.cancel()
+        try:
+            await request
+        except asyncio.CancelledError:
+            pass
+        else:
+            raise AssertionError("the request was not cancelled")
+        await asyncio.sleep(0.05)
+        left = {t for t in before if not t.done() and "fetch" in repr(t.get_coro())}
+        assert not left, left  # no fetch of the cancelled request runs on
+    finally:
+        shop_router.subgraphs["accounts"].delay = 0.0
+        await executor.aclose()
