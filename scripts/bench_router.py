@@ -25,7 +25,7 @@ figure that matters is the ratio ours/baseline measured in the same run, not the
 absolute throughput.
 
     .venv/bin/python scripts/bench_router.py [--scenario all|demo|federation]
-        [--workers 1,auto] [--duration 5] [--concurrency N]
+        [--workers 1,auto] [--rounds 2] [--duration 4] [--concurrency N]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import shutil
 import socket
 import subprocess
@@ -436,8 +437,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", choices=["all", *SCENARIOS], default="all")
     parser.add_argument("--workers", default="1,auto", help="comma-separated worker settings of our router to measure")
-    parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per router and query")
-    parser.add_argument("--warmup", type=float, default=1.5, help="warm-up seconds before each measurement")
+    parser.add_argument("--duration", type=float, default=4.0, help="measured seconds per router, query and round")
+    parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds before each measurement")
+    parser.add_argument("--rounds", type=int, default=2, help="measurements per router and query (median reported)")
     parser.add_argument("--concurrency", type=int, help="concurrent requests in flight (default: per scenario, 16 / 50)")
     parser.add_argument("--queries", nargs="*", choices=sorted([*QUERIES, "gateways-benchmark"]), help="subset of queries")
     args = parser.parse_args(argv)
@@ -448,15 +450,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     scenarios = list(SCENARIOS.values()) if args.scenario == "all" else [SCENARIOS[args.scenario]]
     workers = [w.strip() for w in args.workers.split(",") if w.strip()]
-    print(f"# router benchmark: {args.duration:g}s measured after {args.warmup:g}s warm-up per router and query, "
-          f"{os.cpu_count()} CPUs shared (subgraphs, routers and load generator on the same machine)")
+    print(f"# router benchmark: {args.rounds} rounds of {args.duration:g}s measured after {args.warmup:g}s warm-up per "
+          f"router and query (medians), {os.cpu_count()} CPUs shared (subgraphs, routers and load generator on the "
+          "same machine)")
     failures = 0
     summary: list[str] = []
     for scenario in scenarios:
         queries = {name: q for name, q in scenario.queries.items() if not args.queries or name in args.queries}
         if queries:
             failures += run_scenario(node, scenario, queries, workers, args, summary)
-    print("\n# summary: throughput ratio ours/apollo-gateway (geometric mean over each scenario's queries)")
+    print("\n# summary: throughput ratio ours/apollo-gateway (median of the rounds' ratios, geometric mean over "
+          "each scenario's queries)")
     for line in summary:
         print(line)
     return 1 if failures else 0
@@ -518,19 +522,28 @@ def run_scenario(
                     print(f"! {name}: answers differ\n  {label}: {canonical(answer)[:400]}\n  baseline: {baseline[:400]}")
 
         width = max(len(label) for label in routers) + 2
+        labels = list(routers)
+        samples: dict[tuple[str, str], list[Figures]] = {(q, label): [] for q in queries for label in labels}
+        for round_ in range(args.rounds):  # rounds alternate the order: drift on a shared box hits all alike
+            for name, query in queries.items():
+                for label in labels if round_ % 2 == 0 else reversed(labels):
+                    samples[(name, label)].append(
+                        load(node, workdir / "loadgen.cjs", routers[label], query, concurrency, args.warmup, args.duration)
+                    )
         print(f"\n{'query':<20} {'router':<{width}} {'req/s':>9} {'ratio':>7} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
-        ratios: dict[str, list[float]] = {label: [] for label in routers if label != "apollo-gateway"}
-        for name, query in queries.items():
-            base: Figures | None = None
-            for label, url in routers.items():
-                f = load(node, workdir / "loadgen.cjs", url, query, concurrency, args.warmup, args.duration)
-                if base is None:
-                    base = f
-                ratio = f.rps / base.rps if base.rps else 0.0
+        ratios: dict[str, list[float]] = {label: [] for label in labels if label != "apollo-gateway"}
+        for name in queries:
+            base = samples[(name, "apollo-gateway")]
+            for label in labels:
+                runs = samples[(name, label)]
+                # the ratio of each round (same moment, same machine state), then their median
+                ratio = statistics.median(r.rps / b.rps if b.rps else 0.0 for r, b in zip(runs, base))
                 if label != "apollo-gateway":
                     ratios[label].append(ratio)
+                f = sorted(runs, key=lambda r: r.rps)[len(runs) // 2]
+                errors = sum(r.errors for r in runs)
                 print(f"{name:<20} {label:<{width}} {f.rps:>9.0f} {ratio:>6.2f}x {f.p50:>8.2f} {f.p90:>8.2f} "
-                      f"{f.p99:>8.2f} {f.errors:>7}")
+                      f"{f.p99:>8.2f} {errors:>7}")
         for label, values in ratios.items():
             positive = [r for r in values if r > 0]
             geomean = math.exp(sum(math.log(r) for r in positive) / len(positive)) if positive else 0.0
