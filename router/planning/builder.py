@@ -434,8 +434,11 @@ class StepPlanner:
         anchor: Anchor = None,
         only: list[str] | None = None,
         parent: Position | None = None,
+        client: Selection | None = None,
     ) -> None:
-        """``only``: the subgraph declares the field with this object type instead."""
+        """``only``: the subgraph declares the field with this object type instead. ``client``:
+        everything the client selects here, when ``selection`` is only what is left to plan
+        (helper fields must stay clear of all of it: the objects are the same)."""
         subgraph = step.subgraph
         builder.add_typename()
         builder.abstract = abstract
@@ -449,6 +452,7 @@ class StepPlanner:
             # The subgraph only knows the interface: learn each object's real type from a
             # subgraph that has the interface itself, and continue from there. Fields every
             # type selects alike and this subgraph resolves are taken here first.
+            original = selection
             selected = tuple(f for _, fields in selection.by_type for f in fields) + (selection.common or ())
             here = self._shared_interface_fields(subgraph, abstract, selection, provided)
             if here:
@@ -466,7 +470,9 @@ class StepPlanner:
             target_step, target_builder = self.entity_jump(pos, option, None, collector)
             if collector is not None:
                 collector.add(target_step)
-            self.plan_abstract(target_step, target_builder, path, abstract, selection, (), collector, None, None, parent)
+            self.plan_abstract(
+                target_step, target_builder, path, abstract, selection, (), collector, None, None, parent, client or original
+            )
             return
         possible = only if only is not None else self.supergraph.possible_types_in(subgraph, abstract)
         if not possible and selection.common and not self.graph.schema.get_possible_types(
@@ -490,9 +496,10 @@ class StepPlanner:
             if not fields:
                 continue
             fragment = builder.fragment(concrete)
+            selected = client.fields_for(concrete) if client is not None else fields
             self.plan_fields(
                 Position(
-                    step, fragment, path, concrete, concrete, provided, fields, self._anchor_at(concrete, anchor), parent
+                    step, fragment, path, concrete, concrete, provided, selected, self._anchor_at(concrete, anchor), parent
                 ),
                 fields,
                 collector,

@@ -159,3 +159,40 @@ async def test_key_needed_to_learn_the_real_type_does_not_clash_with_a_client_al
     with federated(home, extra) as router:
         result = await router.run("{ node { id: label __typename ... on Book { pages } } }")
     assert result == {"data": {"node": {"id": "label of b1", "__typename": "Book", "pages": 320}}}
+
+
+async def test_keys_selected_after_learning_the_real_type_keep_clear_of_client_aliases() -> None:
+    # `id: label` is served by `extra` before the jump to `home` (to learn the type); the
+    # jump on to `more` needs the key `id` selected in `home`'s answer, which lands in the
+    # same object: it used to be selected unaliased and overwrote the client's `id`.
+    home = Subgraph(
+        "home",
+        fed2("key", """
+        interface Node @key(fields: "id") { id: ID! }
+        type Book implements Node @key(fields: "id") { id: ID! pages: Int }
+        type Film implements Node @key(fields: "id") { id: ID! }
+        """),
+        resolvers={"Book": {"pages": lambda *_: 320}},
+        references={"Node": _node},
+    )
+    extra = Subgraph(
+        "extra",
+        fed2("key interfaceObject", """
+        type Node @key(fields: "id") @interfaceObject { id: ID! label: String }
+        type Query { node: Node }
+        """),
+        resolvers={
+            "Query": {"node": lambda *_: {"__typename": "Node", "id": "b1"}},
+            "Node": {"label": lambda obj, _info: f"label of {obj['id']}"},
+        },
+    )
+    more = Subgraph(
+        "more",
+        fed2("key interfaceObject", """
+        type Node @key(fields: "id") @interfaceObject { id: ID! rank: Int }
+        """),
+        resolvers={"Node": {"rank": lambda *_: 7}},
+    )
+    with federated(home, extra, more) as router:
+        result = await router.run("{ node { id: label ... on Book { pages rank } } }")
+    assert result == {"data": {"node": {"id": "label of b1", "pages": 320, "rank": 7}}}
