@@ -254,6 +254,8 @@ class SubgraphData:
                 return bool(seed & 1)
             if name == "ID":
                 return f"i{seed % 9973}"
+            if name == "Json":
+                return [seed % 7, {"k": f"v{seed % 5}", "q": 'say "hi"\\', "n": None}, [True, 1.5]][seed % 3]
             return f"s{seed % 9973}"
         if isinstance(graphql_type, GraphQLEnumType):
             values = sorted(graphql_type.values)

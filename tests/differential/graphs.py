@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 KEY_TEMPLATES = ["id", "kx", "id kx", "kn { kc ki }", "id kn { kc }", "kx kn { ki }"]
 KEY_FIELD_TYPES = {"id": "ID!", "kx": "String!"}
@@ -91,7 +92,7 @@ class GraphSpec:
     implementers: dict[str, list[str]]  # abstract type -> every object type it may be at runtime
     errors: bool = True  # some fields fail in subgraphs
 
-    @property
+    @cached_property
     def required_names(self) -> frozenset[str]:
         """Names of fields some @requires reads: they never fail, since what a router should send
         for a required field that failed is not defined by the federation spec."""
@@ -101,6 +102,13 @@ class GraphSpec:
                 for f in t.fields.values():
                     if f.requires:
                         names.update(re.findall(r"[_A-Za-z][_0-9A-Za-z]*", f.requires))
+        # a failing sibling under a required object would null it in the representation too
+        # (routers fetch required and client fields together), so those never fail either
+        for sub in self.subgraphs:
+            for t in sub.types.values():
+                for f in t.fields.values():
+                    if f.name in names and named_type(f.type) in sub.types:
+                        names.update(sub.types[named_type(f.type)].fields)
         return frozenset(names)
 
     def subgraph(self, name: str) -> SubgraphSpec:
@@ -169,6 +177,7 @@ class _Builder:
         self.use_enum = rng.random() < 0.5
         self.use_input = rng.random() < 0.35
         self.hidden_enum_value = rng.random() < 0.25
+        self.use_json = rng.random() < 0.3  # a custom scalar: any JSON in and out
         self.partial_values = rng.random() < 0.4
         self.counter = 0
         self.provided: set[tuple[str, str]] = set()
@@ -184,7 +193,7 @@ class _Builder:
 
     def scalar_type(self) -> str:
         rng = self.rng
-        base = rng.choice(SCALARS + (["Color"] * 2 if self.use_enum else []))
+        base = rng.choice(SCALARS + (["Color"] * 2 if self.use_enum else []) + (["Json"] if self.use_json else []))
         return self.wrap(base, lists=rng.random() < 0.15)
 
     def wrap(self, base: str, lists: bool) -> str:
@@ -207,6 +216,10 @@ class _Builder:
             choices.append(Arg("c", "Color", "RED"))
         if self.use_input:
             choices.append(Arg("where", "Filter"))
+        if self.use_json:
+            choices.append(Arg("j", "Json"))
+        if rng.random() < 0.2:
+            choices.append(Arg("m", "[[Int]]"))
         picked = rng.sample(choices, rng.randint(1, 2))
         return sorted(picked, key=lambda a: a.name)
 
@@ -222,6 +235,9 @@ class _Builder:
         if name in SCALARS or name in self.subs[s].types:
             return
         sub = self.subs[s]
+        if name == "Json":
+            sub.types[name] = TypeSpec(name, "scalar")
+            return
         if name == "Color":
             values = list(ENUM_VALUES)
             if self.hidden_enum_value and not sub.fed1:
@@ -429,6 +445,12 @@ class _Builder:
                     continue
                 count = rng.randint(1, 4) if s == entity.owner else rng.randint(0, 2)
                 t = self.subs[s].types[entity.name]
+                if rng.random() < 0.08:
+                    # GraphQL keywords are valid field names; routers printing queries must cope
+                    word = rng.choice(["type", "query", "on", "fragment", "input", "null", "true"])
+                    if not any(word in self.subs[o].types[entity.name].fields for o in entity.definers):
+                        t.fields[word] = FieldSpec(word, self.scalar_type())
+                        self.ensure_field_types(s, t.fields[word])
                 for _ in range(count):
                     f = FieldSpec(self.fresh(rng.choice(FIELD_WORDS)), self.output_type(s), self.args())
                     if rng.random() < 0.06 and not self.subs[s].fed1:
@@ -474,7 +496,9 @@ class _Builder:
                         if f.external or f.overridden or f.override_from or f.inactive or f.name in ("id", "kx", "kn") or f.name in t.fields:
                             continue
                         base = named_type(f.type)
-                        if base in self.unions or base in self.interfaces or base in self.entities:
+                        if base in self.unions or base in self.interfaces:
+                            continue
+                        if base in self.entities and (self.entities[base].interface or f.args):
                             continue
                         if "Int!" in [a.type for a in f.args]:
                             continue
@@ -491,13 +515,26 @@ class _Builder:
                         part = f.name
                         if f.args:
                             part += "(" + ", ".join(f"{a.name}: {self.literal(a.type)}" for a in f.args) + ")"
-                        if named_type(f.type) in self.values:
-                            sub_fields = [vf.name for vf in self.values[named_type(f.type)].fields
+                        base = named_type(f.type)
+                        if base in self.values:
+                            known = self.subs[s].types[base].fields.values()  # maybe a partial declaration
+                            sub_fields = [vf.name for vf in known
                                           if named_type(vf.type) in SCALARS + ["Color"] and not any(a.type.endswith("!") for a in vf.args)]
                             if not sub_fields:
                                 del t.fields[f.name]
                                 continue
                             part += " { " + " ".join(rng.sample(sub_fields, rng.randint(1, len(sub_fields)))) + " }"
+                        elif base in self.entities:
+                            # a field of another entity, read through this one
+                            sub = self.entity_scalar(base)
+                            if sub is None:
+                                del t.fields[f.name]
+                                continue
+                            mine = self.subs[s].types[base]
+                            if sub.name not in mine.fields:
+                                mine.fields[sub.name] = external_copy(sub)
+                                self.ensure_field_types(s, sub)
+                            part += " { " + sub.name + " }"
                         parts.append(part)
                     if parts:
                         name = self.fresh("needs")
@@ -530,6 +567,14 @@ class _Builder:
                             f.overridden = True
                         else:
                             del owner_type.fields[f.name]
+
+    def entity_scalar(self, entity_name: str) -> FieldSpec | None:
+        """A plain scalar field of an entity, from its owner."""
+        owner = self.subs[self.entities[entity_name].owner].types[entity_name]
+        usable = [f for f in owner.fields.values()
+                  if f.name not in ("id", "kx", "kn") and not f.args and not f.external and not f.overridden
+                  and not f.requires and not f.override_from and not f.inaccessible and named_type(f.type) in SCALARS]
+        return self.rng.choice(usable) if usable else None
 
     def literal(self, type_ref: str) -> str:
         base = named_type(type_ref)
@@ -701,6 +746,9 @@ def render_subgraph(sub: SubgraphSpec) -> str:
         lines.append(f'extend schema @link(url: "https://specs.apollo.dev/federation/v{sub.version}", import: ['
                      + ", ".join(f'"{d}"' for d in imports) + "])")
     for t in sub.types.values():
+        if t.kind == "scalar":
+            lines.append(f"scalar {t.name}")
+            continue
         if t.kind == "enum":
             lines.append(f"enum {t.name} {{ " + " ".join(t.values) + " }")
             continue

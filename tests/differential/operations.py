@@ -32,6 +32,12 @@ from graphql import (
 )
 
 
+# string arguments a router must forward intact: quotes, backslashes, unicode, block strings
+STRING_LITERALS = ['"x"', '"y"', '"LB"', '"1"', '"q\\"uote"', '"back\\\\slash"', '"caf\\u00e9 \u00e9"',
+                   '"""block "quoted" text"""', '"multi\\nline"']
+STRING_VALUES = ["x", "y", "LB", "1", 'q"uote', "back\\slash", "café é", "multi\nline"]
+
+
 @dataclass
 class Operation:
     text: str
@@ -49,6 +55,7 @@ class _Builder:
         self.variables: dict[str, Any] = {}
         self.fragments: list[str] = []
         self.counter = 0
+        self.nesting = 0
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -74,12 +81,14 @@ class _Builder:
             return "{" + ", ".join(parts) + "}"
         name = t.name
         if name == "Int":
-            return str(rng.randint(0, 4))
+            return rng.choice([str(rng.randint(0, 4))] * 6 + ["-3", "2147483647"])
         if name == "Float":
-            return rng.choice(["1.5", "2", "0.25"])
+            return rng.choice(["1.5", "2", "0.25", "1.5e2", "-0.5"])
         if name == "Boolean":
             return rng.choice(["true", "false"])
-        return '"' + rng.choice(["x", "y", "LB", "1"]) + '"'
+        if name == "Json":
+            return rng.choice(['{a: 1, b: [true, "x\\"y"], c: null}', '"plain"', "3", "[1, {z: ENUMISH}]"])
+        return rng.choice(STRING_LITERALS)
 
     def json_value(self, t: Any, nullable: bool = True) -> Any:
         rng = self.rng
@@ -98,12 +107,14 @@ class _Builder:
                     if isinstance(f.type, GraphQLNonNull) or rng.random() < 0.5}
         name = t.name
         if name == "Int":
-            return rng.randint(0, 4)
+            return rng.choice([rng.randint(0, 4)] * 6 + [-3, 2147483647])
         if name == "Float":
-            return rng.choice([1.5, 2, 0.25])
+            return rng.choice([1.5, 2, 0.25, 150.0, -0.5])
         if name == "Boolean":
             return rng.random() < 0.5
-        return rng.choice(["x", "y", "LB", "1"])
+        if name == "Json":
+            return rng.choice([{"a": 1, "b": [True, 'x"y'], "c": None}, "plain", 3, [1, {"z": "ENUMISH"}]])
+        return rng.choice(STRING_VALUES)
 
     def variable(self, t: Any) -> str:
         """A new variable of type ``t``: maybe with a default, maybe left to it, maybe given."""
@@ -180,6 +191,8 @@ class _Builder:
 
     def selection_set(self, t: Any, depth: int) -> str:
         rng = self.rng
+        if depth > self.max_depth + 2:
+            return "{ __typename }"  # types without leaf fields would recurse forever
         parts: list[str] = []
         if isinstance(t, GraphQLUnionType) or (depth >= self.max_depth and not self._leaf_fields(t)):
             parts.append("__typename")
@@ -206,7 +219,7 @@ class _Builder:
         elif isinstance(t, GraphQLObjectType) and t.interfaces and rng.random() < 0.15:
             parts.append(self.fragment(rng.choice(t.interfaces), depth))
         if rng.random() < 0.12:
-            parts.append("__typename")
+            parts.append("__typename" if rng.random() < 0.7 else self.fresh("tn") + ": __typename")
         if isinstance(t, GraphQLObjectType) and rng.random() < 0.08:
             parts.append(self.fragment(t, depth))
         if not parts:
@@ -221,7 +234,11 @@ class _Builder:
     def fragment(self, t: Any, depth: int) -> str:
         """An inline fragment or a named fragment spread on ``t``."""
         rng = self.rng
+        if self.nesting >= 2:
+            return "__typename"  # fragments within fragments at one level: enough
+        self.nesting += 1
         body = self.selection_set(t, depth)
+        self.nesting -= 1
         condition = self.condition()
         if rng.random() < 0.35:
             name = self.fresh("F")

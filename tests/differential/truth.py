@@ -110,9 +110,10 @@ class Truth:
         """Objects an @interfaceObject subgraph returns are of the type their identity names."""
         if isinstance(value, list):
             return [self._concrete(v) for v in value]
-        if isinstance(value, dict) and value["__typename"] not in self.schema.type_map or (
-            isinstance(value, dict) and isinstance(self.schema.type_map[value["__typename"]], GraphQLInterfaceType)
-        ):
+        if not isinstance(value, dict) or "__id" not in value:  # a scalar (maybe custom, JSON)
+            return value
+        api_type = self.schema.type_map.get(value["__typename"])
+        if api_type is None or isinstance(api_type, GraphQLInterfaceType):
             return {**value, "__typename": self.graph.object_types[value["__id"] % self.kinds]}
         return value
 
