@@ -60,7 +60,8 @@ class _Aliaser:
         seen: dict[str, list[FieldBuilder]] = {}
         for built in builder.fields.values():
             seen.setdefault(built.response_key, []).append(built)
-        for type_name, fragment in builder.fragments.items():
+        # fragments nested in fragments select on the same objects: check them all together
+        for type_name, fragment in _flat_fragments(builder):
             for key, built in list(fragment.fields.items()):
                 if any(conflict(built, other) for other in seen.get(key, ())):
                     self.counter += 1
@@ -83,9 +84,18 @@ class _Aliaser:
         return RenameNode(renames, children)
 
 
+def _flat_fragments(builder: SelectionBuilder) -> list[tuple[str, SelectionBuilder]]:
+    """Every fragment at this object level, outer ones before those nested in them."""
+    found = []
+    for type_name, fragment in builder.fragments.items():
+        found.append((type_name, fragment))
+        found.extend(_flat_fragments(fragment))
+    return found
+
+
 def _all_fields_shallow(builder: SelectionBuilder) -> list[FieldBuilder]:
     found = list(builder.fields.values())
-    for fragment in builder.fragments.values():
+    for _, fragment in _flat_fragments(builder):
         found.extend(fragment.fields.values())
     return found
 

@@ -196,3 +196,37 @@ async def test_keys_selected_after_learning_the_real_type_keep_clear_of_client_a
     with federated(home, extra, more) as router:
         result = await router.run("{ node { id: label ... on Book { pages rank } } }")
     assert result == {"data": {"node": {"id": "label of b1", "pages": 320, "rank": 7}}}
+
+
+async def test_conflicting_shapes_in_fragments_nested_in_the_sent_type_fragment_get_aliases() -> None:
+    # `home` is asked `... on Node { ... on Book { id: title } ... on Film { id } }` (Film's
+    # key, for the jump to `more`): `id` is String there and ID! here, which GraphQL
+    # forbids in one selection; the nested fragments were never checked for such clashes.
+    home = Subgraph(
+        "home",
+        fed2("key", """
+        interface Node @key(fields: "id") { id: ID! }
+        type Book implements Node @key(fields: "id") { id: ID! title: String }
+        type Film implements Node @key(fields: "id") { id: ID! }
+        """),
+        resolvers={"Book": {"title": lambda obj, _info: f"title of {obj['id']}"}},
+        references={"Node": _node},
+    )
+    extra = Subgraph(
+        "extra",
+        fed2("key interfaceObject", """
+        type Node @key(fields: "id") @interfaceObject { id: ID! }
+        type Query { nodes: [Node!]! }
+        """),
+        resolvers={"Query": {"nodes": lambda *_: [{"__typename": "Node", "id": "b1"}, {"__typename": "Node", "id": "f1"}]}},
+    )
+    more = Subgraph(
+        "more",
+        fed2("key interfaceObject", """
+        type Node @key(fields: "id") @interfaceObject { id: ID! rank: Int }
+        """),
+        resolvers={"Node": {"rank": lambda obj, _info: len(obj["id"]) + (1 if obj["id"] == "f1" else 0)}},
+    )
+    with federated(home, extra, more) as router:
+        result = await router.run("{ nodes { ... on Book { id: title } ... on Film { rank } } }")
+    assert result == {"data": {"nodes": [{"id": "title of b1"}, {"rank": 3}]}}
