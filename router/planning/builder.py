@@ -100,7 +100,7 @@ class StepPlanner:
         self.operation = operation
         self.requirements = requirements
         self.steps: list[Step] = []
-        self._entity_steps: dict[tuple[int, str, tuple[str, ...], frozenset[int], int], Step] = {}
+        self._entity_steps: dict[tuple[int, str, tuple[str, ...], frozenset[int], int, str], Step] = {}
         self._cost_memo: dict[tuple[object, ...], tuple[int, Decision]] = {}
         self._keepalive: list[object] = []
         self._sizes: dict[int, int] = {}
@@ -131,8 +131,12 @@ class StepPlanner:
         or the field that lands there clashes with one already selected on the sent type (several
         object types sent as one @interfaceObject type share that selection)."""
         variant = 0
+        # Objects of several types sent as one @interfaceObject type would share one selection,
+        # so each type would be asked (and could fail on) fields only another type selected:
+        # one step per type, merged later when their selections turn out identical.
+        sent_for = type_name if sent_type != type_name else ""
         while True:
-            key = (parent.id, subgraph, path, frozenset(d.id for d in deps), variant)
+            key = (parent.id, subgraph, path, frozenset(d.id for d in deps), variant, sent_for)
             found = self._entity_steps.get(key)
             if found is None:
                 found = self.new_step(subgraph, path, True, parent)

@@ -41,6 +41,8 @@ def merge_siblings(steps: list[Step]) -> list[Step]:
                     continue
                 if not _inputs_compatible(keep, other) or keep.selection.clashes_with_selection(other.selection):
                     continue
+                if _mixes_types(keep, other):
+                    continue
                 _absorb(keep, other, steps)
                 changed = True
                 break
@@ -55,6 +57,20 @@ def _inputs_compatible(keep: Step, other: Step) -> bool:
         if mine is not None and not mine.compatible(entity_input.sent_type, entity_input.fields):
             return False
     return True
+
+
+def _mixes_types(keep: Step, other: Step) -> bool:
+    """Whether merging would send objects of different types as one (@interfaceObject) type with
+    different selections: the merged selection would ask each type for the other's fields."""
+    for type_name, entity_input in other.inputs.items():
+        sent = entity_input.sent_type
+        for mine_type, mine in keep.inputs.items():
+            if mine.sent_type != sent or mine_type == type_name or sent in (type_name, mine_type):
+                continue
+            ours, theirs = keep.selection.fragments.get(sent), other.selection.fragments.get(sent)
+            if ours is None or theirs is None or ours.render() != theirs.render():
+                return True
+    return False
 
 
 def _absorb(keep: Step, other: Step, steps: list[Step]) -> None:

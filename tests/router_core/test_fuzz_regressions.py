@@ -230,3 +230,44 @@ async def test_conflicting_shapes_in_fragments_nested_in_the_sent_type_fragment_
     with federated(home, extra, more) as router:
         result = await router.run("{ nodes { ... on Book { id: title } ... on Film { rank } } }")
     assert result == {"data": {"nodes": [{"id": "title of b1"}, {"rank": 3}]}}
+
+
+def _score(obj: dict[str, Any], _info: Any) -> int:
+    if obj["id"].startswith("f"):
+        raise ValueError("films have no score")
+    return 5
+
+
+async def test_objects_sent_as_one_interface_object_type_are_only_asked_their_own_fields() -> None:
+    # Only books select `score`; films must not be sent to `more` for it (they used to be,
+    # in one shared `... on Node { score label }` selection, and the film's failure came
+    # back as an error at a path the client never selected).
+    home = Subgraph(
+        "home",
+        fed2("key", """
+        interface Node @key(fields: "id") { id: ID! }
+        type Book implements Node @key(fields: "id") { id: ID! }
+        type Film implements Node @key(fields: "id") { id: ID! }
+        """),
+        references={"Node": _node},
+    )
+    extra = Subgraph(
+        "extra",
+        fed2("key interfaceObject", """
+        type Node @key(fields: "id") @interfaceObject { id: ID! }
+        type Query { nodes: [Node!]! }
+        """),
+        resolvers={"Query": {"nodes": lambda *_: [{"__typename": "Node", "id": "b1"}, {"__typename": "Node", "id": "f1"}]}},
+    )
+    more = Subgraph(
+        "more",
+        fed2("key interfaceObject", """
+        type Node @key(fields: "id") @interfaceObject { id: ID! score: Int label: String }
+        """),
+        resolvers={"Node": {"score": _score, "label": lambda obj, _info: f"label of {obj['id']}"}},
+    )
+    with federated(home, extra, more) as router:
+        result = await router.run("{ nodes { ... on Book { score } ... on Film { label } } }")
+        calls = more.entity_calls()
+    assert result == {"data": {"nodes": [{"score": 5}, {"label": "label of f1"}]}}
+    assert sorted(rep["id"] for call in calls for rep in call) == ["b1", "f1"]  # each object once
