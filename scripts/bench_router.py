@@ -337,6 +337,7 @@ async function phase(ms, record) {
 }
 (async () => {
   await phase(warmupMs, false);
+  process.stdout.write("measuring\n");  // the caller starts counting router CPU time here
   const started = process.hrtime.bigint();
   const { latencies, errors } = await phase(durationMs, true);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -381,20 +382,53 @@ class Figures:
     p90: float
     p99: float
     errors: int
+    cpu_us: float | None = None  # router CPU time (all its processes) per request
 
 
-def load(node: str, script: Path, url: str, query: str, concurrency: int, warmup: float, duration: float) -> Figures:
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time of ``pid`` and its live descendants (Linux /proc), or None where unavailable."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    pending = [pid]
+    try:
+        while pending:
+            current = pending.pop()
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            pending.extend(int(child) for child in children)
+    except (OSError, IndexError, ValueError):
+        return None
+    return total
+
+
+def load(
+    node: str, script: Path, url: str, query: str, concurrency: int, warmup: float, duration: float, pid: int
+) -> Figures:
     body = json.dumps({"query": query})
-    completed = subprocess.run(
+    generator = subprocess.Popen(
         [node, str(script), url, body, str(concurrency), str(warmup), str(duration)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env=node_env(),
-        timeout=warmup + duration + 60,
-        check=True,
     )
-    data = json.loads(completed.stdout)
-    return Figures(data["rps"], data["p50"] or 0.0, data["p90"] or 0.0, data["p99"] or 0.0, data["errors"])
+    assert generator.stdout is not None
+    generator.stdout.readline()  # "measuring": the warm-up is over
+    cpu_before = cpu_seconds(pid)
+    out, err = generator.communicate(timeout=warmup + duration + 60)
+    cpu_after = cpu_seconds(pid)
+    if generator.returncode != 0:
+        raise RuntimeError(f"load generator failed: {err}")
+    data = json.loads(out)
+    requests = data["requests"] + data["errors"]
+    cpu_us = (cpu_after - cpu_before) / requests * 1e6 if cpu_before is not None and cpu_after is not None and requests else None
+    return Figures(data["rps"], data["p50"] or 0.0, data["p90"] or 0.0, data["p99"] or 0.0, data["errors"], cpu_us)
+
+
+def geometric_mean(values: list[float]) -> float:
+    positive = [v for v in values if v > 0]
+    return math.exp(sum(math.log(v) for v in positive) / len(positive)) if positive else 0.0
 
 
 def canonical(value: Any) -> str:
@@ -459,8 +493,8 @@ def main(argv: list[str] | None = None) -> int:
         queries = {name: q for name, q in scenario.queries.items() if not args.queries or name in args.queries}
         if queries:
             failures += run_scenario(node, scenario, queries, workers, args, summary)
-    print("\n# summary: throughput ratio ours/apollo-gateway (median of the rounds' ratios, geometric mean over "
-          "each scenario's queries)")
+    print("\n# summary: ours/apollo-gateway throughput (median of the rounds' ratios) and gateway/ours router CPU "
+          "time per request, geometric means over each scenario's queries")
     for line in summary:
         print(line)
     return 1 if failures else 0
@@ -494,9 +528,11 @@ def run_scenario(
             wait_for_graphql(url, subgraphs)
 
         routers: dict[str, str] = {}
+        pids: dict[str, int] = {}
         gateway_port = free_port()
         gateway = start([node, str(workdir / "gateway.cjs"), str(supergraph_path), str(gateway_port)], node_env())
         routers["apollo-gateway"] = f"http://127.0.0.1:{gateway_port}/"
+        pids["apollo-gateway"] = gateway.pid
         wait_for_graphql(routers["apollo-gateway"], gateway)
         for setting in workers:
             port = free_port()
@@ -507,6 +543,7 @@ def run_scenario(
                 {**os.environ, "ROUTER_LOG_LEVEL": "error"},
             )
             routers[label] = f"http://127.0.0.1:{port}/graphql"
+            pids[label] = process.pid
             wait_for_graphql(routers[label], process)
 
         print(f"\n## scenario {scenario.name}: {len(queries)} queries, {concurrency} concurrent clients")
@@ -528,10 +565,13 @@ def run_scenario(
             for name, query in queries.items():
                 for label in labels if round_ % 2 == 0 else reversed(labels):
                     samples[(name, label)].append(
-                        load(node, workdir / "loadgen.cjs", routers[label], query, concurrency, args.warmup, args.duration)
+                        load(node, workdir / "loadgen.cjs", routers[label], query, concurrency, args.warmup, args.duration,
+                             pids[label])
                     )
-        print(f"\n{'query':<20} {'router':<{width}} {'req/s':>9} {'ratio':>7} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
+        print(f"\n{'query':<20} {'router':<{width}} {'req/s':>9} {'ratio':>7} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
+              f"{'errors':>7} {'CPU us/req':>11} {'CPU ratio':>9}")
         ratios: dict[str, list[float]] = {label: [] for label in labels if label != "apollo-gateway"}
+        cpu_ratios: dict[str, list[float]] = {label: [] for label in labels if label != "apollo-gateway"}
         for name in queries:
             base = samples[(name, "apollo-gateway")]
             for label in labels:
@@ -542,12 +582,18 @@ def run_scenario(
                     ratios[label].append(ratio)
                 f = sorted(runs, key=lambda r: r.rps)[len(runs) // 2]
                 errors = sum(r.errors for r in runs)
+                # router CPU per request: what a router costs, whatever else the machine runs
+                cpu = [r.cpu_us for r in runs if r.cpu_us]
+                base_cpu = [b.cpu_us for b in base if b.cpu_us]
+                cpu_text = f"{statistics.median(cpu):>11.0f}" if cpu else f"{'-':>11}"
+                cpu_ratio = f"{statistics.median(base_cpu) / statistics.median(cpu):>8.2f}x" if cpu and base_cpu else f"{'-':>9}"
+                if label != "apollo-gateway" and cpu and base_cpu:
+                    cpu_ratios[label].append(statistics.median(base_cpu) / statistics.median(cpu))
                 print(f"{name:<20} {label:<{width}} {f.rps:>9.0f} {ratio:>6.2f}x {f.p50:>8.2f} {f.p90:>8.2f} "
-                      f"{f.p99:>8.2f} {errors:>7}")
+                      f"{f.p99:>8.2f} {errors:>7} {cpu_text} {cpu_ratio}")
         for label, values in ratios.items():
-            positive = [r for r in values if r > 0]
-            geomean = math.exp(sum(math.log(r) for r in positive) / len(positive)) if positive else 0.0
-            summary.append(f"{scenario.name:<12} {label:<{width}} {geomean:>6.2f}x"
+            cpu_text = f"   CPU per request {geometric_mean(cpu_ratios[label]):.2f}x less" if cpu_ratios[label] else ""
+            summary.append(f"{scenario.name:<12} {label:<{width}} throughput {geometric_mean(values):>6.2f}x{cpu_text}"
                            + (f"   ({mismatches} answers differ)" if mismatches else "   (answers identical)"))
         return 1 if mismatches else 0
     finally:
