@@ -137,9 +137,9 @@ class Supervisor:
             while not self.stopping:
                 time.sleep(POLL_SECONDS)
                 for pid, status in self._reap():
-                    slot, started = self.children.pop(pid, (None, time.monotonic()))
+                    slot, started = self.children.pop(pid, (None, 0.0))
                     if self.stopping or slot is None:
-                        break
+                        continue
                     log.error("router worker exited; replacing it",
                               extra={"pid": pid, "status": _describe(status)})
                     now = time.monotonic()
@@ -149,7 +149,7 @@ class Supervisor:
                             log.error("router workers keep failing at startup; stopping")
                             self.stopping = True
                             exit_code = 1
-                            break
+                            continue
                     self._spawn(slot, first=False)
         finally:
             self._stop_all()

@@ -243,6 +243,24 @@ def test_a_dead_worker_is_replaced(tmp_path: Path, routers: list[Router]) -> Non
 
 
 @linux_only
+def test_workers_that_keep_dying_at_start_stop_the_router(tmp_path: Path, routers: list[Router]) -> None:
+    router = Router(SHOP, tmp_path, "--workers", "2")
+    routers.append(router)
+    killed: set[int] = set()
+    deadline = time.monotonic() + 20
+    while router.process.poll() is None and time.monotonic() < deadline:
+        for pid in router.workers:
+            if pid not in killed:
+                killed.add(pid)
+                os.kill(pid, signal.SIGKILL)  # each dies right after its start
+        time.sleep(0.05)
+    assert router.process.wait(timeout=20) == 1
+    assert 5 <= len(killed) <= 8
+    assert not any(alive(pid) for pid in killed)
+    assert "keep failing at startup" in router.log.read_text()
+
+
+@linux_only
 def test_every_worker_hot_reloads_the_supergraph(tmp_path: Path, routers: list[Router]) -> None:
     path = tmp_path / "supergraph.graphql"
     shutil.copyfile(SHOP, path)
