@@ -108,7 +108,11 @@ class Supervisor:
         self.count = count
         self.serve = serve
         reuse_port = hasattr(socket, "SO_REUSEPORT")
-        # one socket per worker slot (fails now if the port is taken), kept for replacements
+        if port and reuse_port:
+            # SO_REUSEPORT would let us join another process's sockets on this port and split
+            # its traffic; a plain bind first fails like any server on a taken port
+            _socket(host, port, reuse_port=False).close()
+        # one socket per worker slot, kept for replacements
         first = listening_socket(host, port, reuse_port)
         self.port = first.getsockname()[1]
         self.listeners = [first]

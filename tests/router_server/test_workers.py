@@ -285,6 +285,19 @@ def test_every_worker_hot_reloads_the_supergraph(tmp_path: Path, routers: list[R
             client.close()
 
 
+@linux_only
+def test_a_second_router_on_the_same_port_is_refused(tmp_path: Path, routers: list[Router]) -> None:
+    router = Router(SHOP, tmp_path, "--workers", "2")
+    routers.append(router)
+    result = subprocess.run(
+        [sys.executable, "-m", "router", "serve", "--supergraph", str(SHOP), "--port", str(router.port), "--workers", "2"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )
+    assert result.returncode == 1  # not a silent second group of listeners sharing the traffic
+    assert f"cannot listen on 127.0.0.1:{router.port}" in result.stderr
+    assert listening_pids(router.port) == {router.process.pid, *router.workers}
+
+
 def test_a_taken_port_fails_startup_clearly(tmp_path: Path) -> None:
     import socket
 
