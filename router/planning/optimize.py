@@ -35,17 +35,21 @@ def merge_siblings(steps: list[Step]) -> list[Step]:
         for members in groups.values():
             if len(members) < 2:
                 continue
-            keep = members[0]
-            for other in members[1:]:
-                if other.id in ancestors(keep, memo) or keep.id in ancestors(other, memo):
-                    continue
-                if not _inputs_compatible(keep, other) or keep.selection.clashes_with_selection(other.selection):
-                    continue
-                if _mixes_types(keep, other):
-                    continue
-                _absorb(keep, other, steps)
-                changed = True
-                break
+            # any pair may merge (not only into the first step): the first may be the one
+            # that cannot merge with anything
+            for index, keep in enumerate(members):
+                for other in members[index + 1 :]:
+                    if other.id in ancestors(keep, memo) or keep.id in ancestors(other, memo):
+                        continue
+                    if not _inputs_compatible(keep, other) or keep.selection.clashes_with_selection(other.selection):
+                        continue
+                    if _mixes_types(keep, other):
+                        continue
+                    _absorb(keep, other, steps)
+                    changed = True
+                    break
+                if changed:
+                    break
             if changed:
                 break
     return [s for s in steps if not s.removed]

@@ -271,3 +271,43 @@ async def test_objects_sent_as_one_interface_object_type_are_only_asked_their_ow
         calls = more.entity_calls()
     assert result == {"data": {"nodes": [{"score": 5}, {"label": "label of f1"}]}}
     assert sorted(rep["id"] for call in calls for rep in call) == ["b1", "f1"]  # each object once
+
+
+async def test_per_type_fetches_with_identical_selections_merge_whichever_comes_first() -> None:
+    # Book selects more than Film and Show: Film's and Show's fetches to `more` are identical
+    # and merge into one, even though the first (Book's) merges with neither.
+    home = Subgraph(
+        "home",
+        fed2("key", """
+        interface Node @key(fields: "id") { id: ID! }
+        type Book implements Node @key(fields: "id") { id: ID! }
+        type Film implements Node @key(fields: "id") { id: ID! }
+        type Show implements Node @key(fields: "id") { id: ID! }
+        """),
+        references={"Node": lambda rep: {"__typename": {"b": "Book", "f": "Film", "s": "Show"}[rep["id"][0]], "id": rep["id"]}},
+    )
+    extra = Subgraph(
+        "extra",
+        fed2("key interfaceObject", """
+        type Node @key(fields: "id") @interfaceObject { id: ID! }
+        type Query { nodes: [Node!]! }
+        """),
+        resolvers={"Query": {"nodes": lambda *_: [{"__typename": "Node", "id": i} for i in ("b1", "f1", "s1")]}},
+    )
+    more = Subgraph(
+        "more",
+        fed2("key interfaceObject", """
+        type Node @key(fields: "id") @interfaceObject { id: ID! label: String rank: Int }
+        """),
+        resolvers={"Node": {"label": lambda obj, _info: f"label of {obj['id']}", "rank": lambda *_: 1}},
+    )
+    query = "{ nodes { __typename ... on Book { label rank } ... on Film { label } ... on Show { label } } }"
+    with federated(home, extra, more) as router:
+        plan = router.plan(query)
+        result = await router.run(query)
+    assert sum(1 for f in plan.fetches if f.subgraph == "more") == 2
+    assert result == {"data": {"nodes": [
+        {"__typename": "Book", "label": "label of b1", "rank": 1},
+        {"__typename": "Film", "label": "label of f1"},
+        {"__typename": "Show", "label": "label of s1"},
+    ]}}
