@@ -386,7 +386,8 @@ class _Run:
             return
         objects = objects_at(self.data, fetch.path)
         if objects:
-            await self.entity_call(fetch, objects, ())
+            # a batch of fetches at one path still sends every member's representations
+            await self.entity_call(fetch, objects, (), (), inputs)
 
     async def entity_call(
         self,

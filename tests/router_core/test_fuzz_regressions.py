@@ -273,6 +273,47 @@ async def test_objects_sent_as_one_interface_object_type_are_only_asked_their_ow
     assert sorted(rep["id"] for call in calls for rep in call) == ["b1", "f1"]  # each object once
 
 
+async def test_identical_fetches_at_one_path_sent_as_one_call_send_every_type(monkeypatch: Any) -> None:
+    # Without sibling merging, Book and Film objects get two fetches to `more` with the same
+    # text at the same path; the executor sends them as one call (schedule.py), which must
+    # carry the representations of both types, not only the first fetch's.
+    import router.planning.planner as planner_module
+
+    monkeypatch.setattr(planner_module, "merge_siblings", lambda steps: steps)
+    home = Subgraph(
+        "home",
+        fed2("key", """
+        interface Node @key(fields: "id") { id: ID! }
+        type Book implements Node @key(fields: "id") { id: ID! }
+        type Film implements Node @key(fields: "id") { id: ID! }
+        """),
+        references={"Node": _node},
+    )
+    extra = Subgraph(
+        "extra",
+        fed2("key interfaceObject", """
+        type Node @key(fields: "id") @interfaceObject { id: ID! }
+        type Query { nodes: [Node!]! }
+        """),
+        resolvers={"Query": {"nodes": lambda *_: [{"__typename": "Node", "id": "b1"}, {"__typename": "Node", "id": "f1"}]}},
+    )
+    more = Subgraph(
+        "more",
+        fed2("key interfaceObject", """
+        type Node @key(fields: "id") @interfaceObject { id: ID! label: String }
+        """),
+        resolvers={"Node": {"label": lambda obj, _info: f"label of {obj['id']}"}},
+    )
+    with federated(home, extra, more) as router:
+        query = "{ nodes { __typename ... on Book { label } ... on Film { label } } }"
+        plan = router.plan(query)
+        assert sum(1 for f in plan.fetches if f.subgraph == "more") == 2
+        result = await router.run(query)
+    assert result == {"data": {"nodes": [
+        {"__typename": "Book", "label": "label of b1"}, {"__typename": "Film", "label": "label of f1"},
+    ]}}
+
+
 async def test_per_type_fetches_with_identical_selections_merge_whichever_comes_first() -> None:
     # Book selects more than Film and Show: Film's and Show's fetches to `more` are identical
     # and merge into one, even though the first (Book's) merges with neither.
