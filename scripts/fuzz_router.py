@@ -31,12 +31,13 @@ async def main() -> int:
     parser.add_argument("--show", type=int, default=5, help="differences printed in full")
     parser.add_argument("--full", action="store_true", help="also print the subgraph SDLs of shown differences")
     parser.add_argument("--no-gateway", action="store_true", help="compare with the computed truth only (no Node)")
+    parser.add_argument("--http", action="store_true", help="our router as `python -m router serve` (2 workers) over HTTP")
     parser.add_argument("--shrink", action="store_true", help="shrink the first wrong answer of our router per graph")
     parser.add_argument("--no-fed1", action="store_true", help="only federation 2 subgraphs")
     parser.add_argument("--only", default=None, help="only show differences whose kind starts with this (ours, apollo, error)")
     args = parser.parse_args()
 
-    runner = DifferentialRunner(gateway=not args.no_gateway)
+    runner = DifferentialRunner(gateway=not args.no_gateway, http=args.http)
     started = time.monotonic()
     composed = operations = 0
     kinds: collections.Counter[str] = collections.Counter()

@@ -345,6 +345,13 @@ class _Builder:
                         f = FieldSpec(self.fresh(rng.choice(FIELD_WORDS)), self.scalar_type(), self.args())
                         obj.fields[f.name] = f
                         self.ensure_field_types(s, f)
+                    if rng.random() < 0.3:
+                        # a field computed from one the interface's own subgraph resolves
+                        required = fields[1]
+                        obj.fields[required.name] = external_copy(required)
+                        self.ensure_field_types(s, required)
+                        needs = FieldSpec(self.fresh("needs"), rng.choice(["Int", "String"]), requires=required.name)
+                        obj.fields[needs.name] = needs
 
     def make_values(self) -> None:
         rng = self.rng
@@ -368,6 +375,9 @@ class _Builder:
         for i in range(rng.choice([0, 0, 1, 2])):
             name = f"I{i}"
             fields = [FieldSpec(self.fresh(rng.choice(FIELD_WORDS)), self.scalar_type()) for _ in range(rng.randint(1, 2))]
+            plain = sorted(n for n, e in self.entities.items() if not e.interface)
+            if plain and rng.random() < 0.3:
+                fields.append(FieldSpec(self.fresh("owner"), self.wrap(rng.choice(plain), rng.random() < 0.3)))
             self.interfaces[name] = fields
             # value types implement it everywhere they exist; entities per subgraph
             for value in self.values.values():
@@ -406,7 +416,9 @@ class _Builder:
         if roll < 0.5:
             return self.scalar_type()
         if roll < 0.72 and self.entities:
-            usable = sorted(n for n, e in self.entities.items() if not e.interface or e.owner == s)
+            object_here = self.entity_interface is not None and self.entity_interface in self.subs[s].types and \
+                self.subs[s].types[self.entity_interface].interface_object
+            usable = sorted(n for n, e in self.entities.items() if not e.interface or e.owner == s or not object_here)
             return self.wrap(rng.choice(usable), lists)
         if roll < 0.85 and self.values:
             return self.wrap(rng.choice(sorted(self.values)), lists)
@@ -655,7 +667,8 @@ class _Builder:
         fed2 = self.fed2()
         if len(fed2) >= 2 and rng.random() < 0.3:
             # a root field several subgraphs resolve
-            f = FieldSpec("shared", self.wrap(rng.choice(sorted(self.entities) + ["Int"]), rng.random() < 0.5), shareable=True)
+            f = FieldSpec("shared", self.wrap(rng.choice(sorted(self.entities) + sorted(self.values) + ["Int"]), rng.random() < 0.5),
+                          shareable=True)
             base = named_type(f.type)
             if base not in self.unions and not (base in self.entities and self.entities[base].interface):
                 for s in rng.sample(fed2, 2):

@@ -16,9 +16,12 @@ import asyncio
 import json
 import random
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from router.auth import ANONYMOUS, Authenticator
 from router.composition.compose import SubgraphInput, compose
@@ -32,6 +35,7 @@ from tests.differential.graphs import GraphSpec, random_graph
 from tests.differential.operations import Operation, random_operation
 from tests.differential.shrink import shrink
 from tests.differential.truth import Truth
+from tests.support.servers import ServiceProcess
 
 GATEWAY_SCRIPT = Path(__file__).with_name("gateway.mjs")
 
@@ -152,19 +156,43 @@ async def run_ours(supergraph: str, operations: list[Operation]) -> list[dict[st
         results = []
         for op in operations:
             request = GraphQLRequest(op.text, op.operation_name, op.variables)
-            result = await gateway.run(request, method="POST", principal=ANONYMOUS, headers={})
+            # queries may come over GET too; a deterministic choice keeps runs reproducible
+            query_only = op.text.startswith("query") and "\nmutation" not in op.text
+            method = "GET" if query_only and len(op.text) % 5 == 0 else "POST"
+            result = await gateway.run(request, method=method, principal=ANONYMOUS, headers={})
             results.append(result.body)
         return results
     finally:
         await engine.aclose()
 
 
-class DifferentialRunner:
-    """Serves random graphs and compares answers; ``gateway=False`` compares with the truth only."""
+async def run_ours_http(supergraph: str, operations: list[Operation]) -> list[dict[str, Any]]:
+    """The same through ``python -m router serve`` (HTTP layer, worker processes): slower."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "supergraph.graphql"
+        path.write_text(supergraph)
+        service = ServiceProcess(["-m", "router", "serve", "--supergraph", str(path)], env={"ROUTER_WORKERS": "2"})
+        service.start(timeout=60)
+        try:
+            async with httpx.AsyncClient(base_url=service.url, timeout=60) as client:
+                results = []
+                for op in operations:
+                    payload = {"query": op.text, "variables": op.variables, "operationName": op.operation_name}
+                    response = await client.post("/graphql", json=payload, headers={"accept": "application/json"})
+                    results.append(response.json())
+                return results
+        finally:
+            service.stop()
 
-    def __init__(self, gateway: bool = True) -> None:
+
+class DifferentialRunner:
+    """Serves random graphs and compares answers; ``gateway=False`` compares with the truth only,
+    ``http=True`` runs our router as a real server process instead of in-process."""
+
+    def __init__(self, gateway: bool = True, http: bool = False) -> None:
         self.host = SubgraphHost()
         self.oracle = Oracle() if gateway else None
+        self.http = http
 
     def close(self) -> None:
         if self.oracle is not None:
@@ -194,7 +222,7 @@ class DifferentialRunner:
             ops = [random_operation(rng, api_schema) for _ in range(operations)]
             if self.oracle is not None:
                 self.oracle.submit(supergraph, ops)
-            ours = await run_ours(supergraph, ops)
+            ours = await (run_ours_http if self.http else run_ours)(supergraph, ops)
             theirs: Any = [None] * len(ops)
             if self.oracle is not None:
                 theirs = await asyncio.to_thread(self.oracle.collect)

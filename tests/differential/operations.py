@@ -134,6 +134,8 @@ class _Builder:
             self.variables[name] = self._nonnull(var_type)
         elif rng.random() < 0.7:
             self.variables[name] = self.json_value(var_type)
+        if name in self.variables and rng.random() < 0.01:
+            self.variables[name] = {"not": "what the variable's type allows"} if get_named_type(var_type).name != "Json" else self.variables[name]
         return "$" + name
 
     def _nonnull(self, t: Any) -> Any:
@@ -301,10 +303,11 @@ def _two_operations(rng: random.Random, schema: GraphQLSchema, max_depth: int) -
 def random_operation(rng: random.Random, schema: GraphQLSchema, max_depth: int = 5) -> Operation:
     """A valid operation; tries until graphql-core accepts one."""
     for _ in range(50):
+        depth = max_depth + (2 if rng.random() < 0.1 else 0)  # now and then a deeper one
         if rng.random() < 0.08:
-            op = _two_operations(rng, schema, max_depth)
+            op = _two_operations(rng, schema, depth)
         else:
-            op = _Builder(rng, schema, max_depth).operation()
+            op = _Builder(rng, schema, depth).operation()
         if not validate(schema, parse(op.text)):
             return op
     raise RuntimeError("could not draw a valid operation")
