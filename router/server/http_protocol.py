@@ -4,8 +4,8 @@ uvicorn writes a response's head and its body separately (two ASGI messages), wh
 costs two ``send`` system calls and two TCP segments per response. On small GraphQL
 answers those writes are a large share of the router's whole per-request CPU. Here the
 transport the protocol sees buffers writes made during one event-loop step and hands
-them to the real transport together at the end of it (``writelines``: one ``writev``,
-no copy), so a response goes out in one call however many messages built it.
+them to the real transport together at the end of it (joined when small, else one
+``writev``), so a response goes out in one call however many messages built it.
 
 Everything else is uvicorn's: parsing, keep-alive, flow control, pipelining, upgrades.
 """
@@ -16,6 +16,11 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+
+# Small writes are joined (uvloop writes a single buffer on its fastest path); larger ones go
+# out with ``writelines`` (one ``writev``, no copy of the body).
+JOIN_LIMIT = 16384
 
 
 class CoalescingTransport:
@@ -47,7 +52,9 @@ class CoalescingTransport:
             return
         if len(pending) == 1:
             self._transport.write(pending[0])
-        else:
+        elif sum(map(len, pending)) <= JOIN_LIMIT:
+            self._transport.write(b"".join(pending))
+        else:  # a large body: one writev rather than a copy
             self._transport.writelines(pending)
 
     def write_eof(self) -> None:

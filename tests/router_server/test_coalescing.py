@@ -48,10 +48,15 @@ async def test_writes_of_one_loop_step_go_out_together_in_order() -> None:
     transport.write(b'{"data":{}}')
     assert real.calls == [] and transport.get_write_buffer_size() == 30
     await asyncio.sleep(0)
-    assert real.calls == [("writelines", [b"HTTP/1.1 200 OK\r\n\r\n", b'{"data":{}}'])]
+    assert real.calls == [("write", b'HTTP/1.1 200 OK\r\n\r\n{"data":{}}')]
     transport.write(b"alone")
     await asyncio.sleep(0)
     assert real.calls[-1] == ("write", b"alone")
+    big = b"x" * 100_000
+    transport.write(b"head")
+    transport.write(big)
+    await asyncio.sleep(0)
+    assert real.calls[-1] == ("writelines", [b"head", big])  # one call, the body not copied
     transport.write(b"last words")
     transport.close()  # written before close: still sent, before closing
     assert real.calls[-2:] == [("write", b"last words"), ("close", None)]
