@@ -66,7 +66,8 @@ _SEQUENCE = itertools.count()  # global arrival order of requests, across subgra
 def _entity_types(sdl: str) -> list[str]:
     """Object types carrying @key (or @interfaceObject), the members of ``_Entity``."""
     found = []
-    for match in re.finditer(r"(?:extend\s+)?type\s+(\w+)([^{]*)\{", sdl):
+    # definitions start a line: "type" inside a field set string (a field named `type`) is not one
+    for match in re.finditer(r"(?m)^\s*(?:extend\s+)?type\s+(\w+)([^{]*)\{", sdl):
         name, header = match.group(1), match.group(2)
         if "@key" in header or "@interfaceObject" in header:
             if name not in found:
