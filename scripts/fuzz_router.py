@@ -43,10 +43,15 @@ async def main() -> int:
     kinds: collections.Counter[str] = collections.Counter()
     failing_seeds: list[int] = []
     oracle_errors: list[tuple[int, str]] = []
+    harness_errors: list[tuple[int, str]] = []
     shown = 0
     try:
         for seed in range(args.seed, args.seed + args.graphs):
-            outcome = await runner.run(seed, args.operations, allow_fed1=not args.no_fed1, shrink_first=args.shrink)
+            try:
+                outcome = await runner.run(seed, args.operations, allow_fed1=not args.no_fed1, shrink_first=args.shrink)
+            except Exception as error:  # noqa: BLE001 - a harness failure on one graph must not end the soak
+                harness_errors.append((seed, repr(error)))
+                continue
             if not outcome.composed:
                 continue
             composed += 1
@@ -68,6 +73,8 @@ async def main() -> int:
     print(f"differences: {sum(kinds.values())} " + (str(dict(kinds)) if kinds else ""))
     if failing_seeds:
         print("graph seeds with differences:", " ".join(map(str, failing_seeds)))
+    for seed, error in harness_errors:
+        print(f"harness failed on graph {seed}: {error[:300]}")
     for seed, error in oracle_errors:
         print(f"gateway could not serve graph {seed}: {error[:300]}")
     return 1 if any(kind.startswith("ours") for kind in kinds) else 0
