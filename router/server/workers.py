@@ -130,8 +130,8 @@ class Supervisor:
 
     def run(self) -> int:
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-        # what is loaded now stays shared between the forked workers (the collector would touch
-        # and so copy it), and collections triggered by large responses never rescan it
+        # what is loaded now stays shared between the forked workers (the collector would
+        # touch, and so copy, every page of it)
         gc.freeze()
         exit_code = 0
         try:
