@@ -24,7 +24,7 @@ from graphql import GraphQLInterfaceType, GraphQLUnionType, execute, parse
 from router.execution.http import HTTPClient, HTTPFailure, encode_headers
 from router.execution.jsonio import dumps
 from router.execution.merge import context_groups, deep_merge, object_paths, objects_at, representations
-from router.execution.schedule import build_schedule, schedule_for
+from router.execution.schedule import Schedule, build_schedule, schedule_for
 from router.execution.shaping import Shaper
 from router.planning.aliases import apply_renames
 from router.planning.plan import EntityInputSpec, FetchNode, LocalNode, QueryPlan
@@ -261,6 +261,53 @@ def _forwarded(headers: Mapping[str, str] | None) -> dict[str, str]:
 _BASE_HEADER_BYTES = encode_headers(_JSON_HEADERS)
 
 
+class _Waves:
+    """Starts each call of a schedule as soon as the calls it reads from are done.
+
+    Driven by done callbacks: nothing polls the running set (``asyncio.wait`` re-registers
+    on every task each round). A class, not closures: closures that start each other and
+    hold the request form a reference cycle, and the whole response tree then waits for
+    the garbage collector instead of being freed when the request ends.
+    """
+
+    __slots__ = ("run", "loop", "batches", "dependents", "waiting", "running", "left", "all_done")
+
+    def __init__(self, run: "_Run", schedule: Schedule, loop: asyncio.AbstractEventLoop) -> None:
+        self.run = run
+        self.loop = loop
+        self.batches = schedule.batches
+        self.dependents = schedule.dependents
+        self.waiting = [len(b.depends_on) for b in schedule.batches]
+        self.running: dict[asyncio.Task[None], int] = {}
+        self.left = len(schedule.batches)
+        self.all_done: asyncio.Future[None] = loop.create_future()
+        for batch in schedule.batches:
+            if not batch.depends_on:
+                self.start(batch.id)
+
+    def start(self, batch_id: int) -> None:
+        batch = self.batches[batch_id]
+        task = self.loop.create_task(self.run.fetch(batch.fetch, batch.paths, batch.inputs))
+        self.running[task] = batch_id
+        task.add_done_callback(self.finished)
+
+    def finished(self, task: asyncio.Task[None]) -> None:
+        batch_id = self.running.pop(task)
+        self.left -= 1
+        if self.all_done.done():
+            return
+        for dependent in self.dependents.get(batch_id, ()):
+            self.waiting[dependent] -= 1
+            if self.waiting[dependent] == 0:
+                self.start(dependent)
+        if self.left == 0 or not self.running:  # (nothing in flight: nothing more can start)
+            self.all_done.set_result(None)
+
+    def cancel(self) -> None:
+        for task in list(self.running):
+            task.cancel()
+
+
 class _Run:
     """The state of one request: the merged tree, the errors, the fetches still to go."""
 
@@ -299,42 +346,11 @@ class _Run:
             await self.fetch(fetches[0])
             return
         schedule = schedule_for(plan) if self.executor.config.batch_entity_fetches else build_schedule(plan, share=False)
-        # Each finished call starts the calls waiting only for it, from its done callback: no
-        # polling of the running set (asyncio.wait re-registers on every task each round).
-        batches, dependents = schedule.batches, schedule.dependents
-        loop = asyncio.get_running_loop()
-        all_done: asyncio.Future[None] = loop.create_future()
-        waiting = [len(b.depends_on) for b in batches]
-        running: set[asyncio.Task[None]] = set()
-        left = len(batches)
-
-        def start(batch_id: int) -> None:
-            batch = batches[batch_id]
-            task = loop.create_task(self.fetch(batch.fetch, batch.paths, batch.inputs))
-            running.add(task)
-            task.add_done_callback(lambda done: finished(done, batch_id))
-
-        def finished(task: asyncio.Task[None], batch_id: int) -> None:
-            nonlocal left
-            running.discard(task)
-            left -= 1
-            if all_done.done():
-                return
-            for dependent in dependents.get(batch_id, ()):
-                waiting[dependent] -= 1
-                if waiting[dependent] == 0:
-                    start(dependent)
-            if left == 0 or not running:  # (nothing in flight: nothing more can start)
-                all_done.set_result(None)
-
-        for batch in batches:
-            if not batch.depends_on:
-                start(batch.id)
+        waves = _Waves(self, schedule, asyncio.get_running_loop())
         try:
-            await all_done
+            await waves.all_done
         finally:
-            for task in list(running):  # the request was cancelled (client gone): stop its fetches too
-                task.cancel()
+            waves.cancel()  # the request was cancelled (client gone): stop its fetches too
 
     async def fetch(
         self, fetch: FetchNode, paths: tuple[tuple[str, ...], ...] = (), inputs: dict[str, EntityInputSpec] | None = None
