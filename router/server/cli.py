@@ -80,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
     from router.server.workers import Supervisor, worker_count
 
     count = worker_count(config.workers)
+    if count > 1 and not hasattr(os, "fork"):
+        logging.getLogger("router.server.startup").warning("this platform cannot fork: serving from one process")
+        count = 1
     tune_garbage_collector()
     if count == 1:
         return _serve(create_app(config, engine_factory=federated_engine, initial_engine=engine), config)
