@@ -25,11 +25,12 @@ router) so ``data`` has the client's shape with nulls instead of ``data: null``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -47,6 +48,7 @@ from graphql import (
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
 )
 
@@ -298,6 +300,20 @@ class _Collector(_Walker):
                     self.selection_set(fragment.selection_set, condition, is_root)
 
 
+def _conditions(node: Any) -> tuple[DirectiveNode, ...]:
+    return tuple(d for d in (node.directives or ()) if d.name.value in ("skip", "include"))
+
+
+def _holds(directive: DirectiveNode, variables: Mapping[str, Any]) -> bool:
+    """Whether a @skip/@include lets its selection run, with this request's variables."""
+    value: Any = True
+    for argument in directive.arguments or ():
+        if argument.name.value == "if":
+            node = argument.value
+            value = bool(variables.get(node.name.value)) if isinstance(node, VariableNode) else getattr(node, "value", True)
+    return bool(value) if directive.name.value == "include" else not value
+
+
 class _Filter(_Walker):
     """Second pass (per distinct verdict): the operation without unauthorized selections."""
 
@@ -305,6 +321,14 @@ class _Filter(_Walker):
         super().__init__(*args)
         self.allows = allows
         self.removed: list[Path] = []
+        # the @skip/@include on the way to each removed selection: its error is only reported
+        # to requests whose variables include it (the filtered operation serves them all)
+        self.removed_when: list[tuple[DirectiveNode, ...]] = []
+        self._enclosing: list[DirectiveNode] = []
+
+    def _remove(self, path: Path, own: tuple[DirectiveNode, ...]) -> None:
+        self.removed.append(path)
+        self.removed_when.append((*self._enclosing, *own))
 
     def selection_set(
         self, selection_set: SelectionSetNode, parent: GraphQLNamedType, path: Path, is_root: bool
@@ -331,20 +355,26 @@ class _Filter(_Walker):
             return self.field(selection, parent, path, is_root)
         if isinstance(selection, InlineFragmentNode):
             condition = self.condition_type(parent, selection.type_condition)
+            own = _conditions(selection)
             if (rule := self.rules.types.get(condition.name)) and not self.allows(rule):
-                self.removed.append(path + (f"... on {condition.name}",))
+                self._remove(path + (f"... on {condition.name}",), own)
                 return None
+            self._enclosing.extend(own)
             inner = self.selection_set(selection.selection_set, condition, path, is_root)
+            del self._enclosing[len(self._enclosing) - len(own) :]
             if inner is None:
                 return None
             return selection if inner is selection.selection_set else dataclasses.replace(selection, selection_set=inner)
         if isinstance(selection, FragmentSpreadNode):
             fragment = self.fragments[selection.name.value]
             condition = self.condition_type(parent, fragment.type_condition)
+            own = _conditions(selection)
             if (rule := self.rules.types.get(condition.name)) and not self.allows(rule):
-                self.removed.append(path + (f"... on {condition.name}",))
+                self._remove(path + (f"... on {condition.name}",), own)
                 return None
+            self._enclosing.extend(own)
             inner = self.selection_set(fragment.selection_set, condition, path, is_root)
+            del self._enclosing[len(self._enclosing) - len(own) :]
             if inner is None:
                 return None
             # Inlined: the filtered document carries no fragment definitions.
@@ -359,12 +389,15 @@ class _Filter(_Walker):
         key = node.alias.value if node.alias else node.name.value
         child, list_depth = self.child_type(parent, node)
         field_path = path + (key,) + ("@",) * list_depth
+        own = _conditions(node)
         if not all(self.allows(rule) for rule in self.field_requirements(parent, node, is_root)):
-            self.removed.append(path + (key,))
+            self._remove(path + (key,), own)
             return None
         if node.selection_set is None:
             return node
+        self._enclosing.extend(own)
         inner = self.selection_set(node.selection_set, child, field_path, False)
+        del self._enclosing[len(self._enclosing) - len(own) :]
         if inner is None:
             # Keep the object itself; only its unauthorized fields come out null.
             inner = SelectionSetNode(selections=(_TYPENAME,))
@@ -375,6 +408,15 @@ class _Filter(_Walker):
 class FilterResult:
     document: DocumentNode
     removed: tuple[Path, ...]
+    removed_when: tuple[tuple[DirectiveNode, ...], ...] = ()  # per removed path: its @skip/@include
+
+    def reported(self, variables: Mapping[str, Any]) -> tuple[Path, ...]:
+        """The removed selections this request includes: a field it skips was never asked for."""
+        if not any(self.removed_when):
+            return self.removed
+        return tuple(
+            path for path, when in zip(self.removed, self.removed_when) if all(_holds(d, variables) for d in when)
+        )
 
 
 class OperationAuthorization:
@@ -422,7 +464,7 @@ class OperationAuthorization:
         if selection_set is None:
             selection_set = SelectionSetNode(selections=(_TYPENAME,))
         operation = dataclasses.replace(self._operation, selection_set=selection_set)
-        result = FilterResult(DocumentNode(definitions=(operation,)), tuple(walker.removed))
+        result = FilterResult(DocumentNode(definitions=(operation,)), tuple(walker.removed), tuple(walker.removed_when))
         if len(self._filtered) < 64:
             self._filtered[verdict] = result
         return result

@@ -138,7 +138,7 @@ class Gateway:
             verdict = make_allows(principal.authenticated, principal.scopes, granted)
             filtered = authorization.filter(verdict)
             if filtered is not None:
-                document, removed = filtered.document, filtered.removed
+                document, removed = filtered.document, filtered.reported(variables)
                 shape_document = prepared.document
                 # One plan per distinct verdict; the marker cannot occur in GraphQL text.
                 plan_key = f"{prepared.text}\x00authz:{''.join('1' if v else '0' for v in authorization.verdict(verdict))}"
