@@ -25,7 +25,7 @@ figure that matters is the ratio ours/baseline measured in the same run, not the
 absolute throughput.
 
     .venv/bin/python scripts/bench_router.py [--scenario all|demo|federation]
-        [--workers 1,auto] [--rounds 2] [--duration 4] [--concurrency N]
+        [--workers 1,auto] [--rounds 2] [--duration 4] [--concurrency N] [--compare CHECKOUT]
 """
 
 from __future__ import annotations
@@ -475,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds before each measurement")
     parser.add_argument("--rounds", type=int, default=2, help="measurements per router and query (median reported)")
     parser.add_argument("--concurrency", type=int, help="concurrent requests in flight (default: per scenario, 16 / 50)")
+    parser.add_argument("--compare", metavar="CHECKOUT", type=Path,
+                        help="also measure the router of another checkout (e.g. a `git worktree` of an older commit)")
     parser.add_argument("--queries", nargs="*", choices=sorted([*QUERIES, "gateways-benchmark"]), help="subset of queries")
     args = parser.parse_args(argv)
 
@@ -518,8 +520,8 @@ def run_scenario(
         supergraph_path = workdir / "supergraph.graphql"
         supergraph_path.write_text(supergraph)
 
-        def start(args_: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-            process = subprocess.Popen(args_, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        def start(args_: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen[bytes]:
+            process = subprocess.Popen(args_, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             processes.append(process)
             return process
 
@@ -534,13 +536,15 @@ def run_scenario(
         routers["apollo-gateway"] = f"http://127.0.0.1:{gateway_port}/"
         pids["apollo-gateway"] = gateway.pid
         wait_for_graphql(routers["apollo-gateway"], gateway)
-        for setting in workers:
+        checkouts = [("ours", None)] + ([(args.compare.name, args.compare)] if args.compare else [])
+        for (name, checkout), setting in [(c, w) for c in checkouts for w in workers]:
             port = free_port()
-            label = f"ours-{setting}w" if setting != "auto" else f"ours-auto({resolve_workers('auto')})"
+            label = f"{name}-{setting}w" if setting != "auto" else f"{name}-auto({resolve_workers('auto')})"
             process = start(
                 [sys.executable, "-m", "router", "serve", "--supergraph", str(supergraph_path), "--port", str(port),
                  "--workers", setting],
                 {**os.environ, "ROUTER_LOG_LEVEL": "error"},
+                cwd=checkout,  # `python -m router` imports the router of the working directory
             )
             routers[label] = f"http://127.0.0.1:{port}/graphql"
             pids[label] = process.pid
