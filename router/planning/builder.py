@@ -394,14 +394,27 @@ class StepPlanner:
         anchor: Anchor = None
         if pos.anchor is not None:
             anchor = (pos.anchor[0], pos.anchor[1] + ((pos.type_name, field.name),))
+        # A helper field sharing a client field's response key (a requirement such as
+        # `items { weight }` beside the client's `items { id: sku }`) fills the same objects:
+        # helpers below it must keep clear of the client's fields there too.
+        twin = next(
+            (c for c in pos.client if c is not field and c.response_key == field.response_key and c.selection is not None),
+            None,
+        )
         if self.graph.is_abstract(child):
             declared = _named(placement.type) if placement is not None and placement.type else None
             only = [declared] if declared and declared != child and not self.graph.is_abstract(declared) else None
-            self.plan_abstract(pos.step, built.child, path, child, field.selection, provided, collector, anchor, only, pos)
+            self.plan_abstract(
+                pos.step, built.child, path, child, field.selection, provided, collector, anchor, only, pos,
+                twin.selection if twin is not None else None,
+            )
             return
         fields = field.selection.fields_for(child)
+        client = fields
+        if twin is not None and twin.selection is not None:
+            client = fields + tuple(f for f in twin.selection.fields_for(child) if f not in fields)
         self.plan_fields(
-            Position(pos.step, built.child, path, child, child, provided, fields, self._anchor_at(child, anchor), pos),
+            Position(pos.step, built.child, path, child, child, provided, client, self._anchor_at(child, anchor), pos),
             fields,
             collector,
         )
@@ -441,8 +454,8 @@ class StepPlanner:
         client: Selection | None = None,
     ) -> None:
         """``only``: the subgraph declares the field with this object type instead. ``client``:
-        everything the client selects here, when ``selection`` is only what is left to plan
-        (helper fields must stay clear of all of it: the objects are the same)."""
+        more fields selected on the same objects than ``selection`` (what is left to plan):
+        helper fields must stay clear of those too."""
         subgraph = step.subgraph
         builder.add_typename()
         builder.abstract = abstract
@@ -500,7 +513,9 @@ class StepPlanner:
             if not fields:
                 continue
             fragment = builder.fragment(concrete)
-            selected = client.fields_for(concrete) if client is not None else fields
+            selected = fields
+            if client is not None:
+                selected = fields + tuple(f for f in client.fields_for(concrete) if f not in fields)
             self.plan_fields(
                 Position(
                     step, fragment, path, concrete, concrete, provided, selected, self._anchor_at(concrete, anchor), parent

@@ -352,3 +352,42 @@ async def test_per_type_fetches_with_identical_selections_merge_whichever_comes_
         {"__typename": "Film", "label": "label of f1"},
         {"__typename": "Show", "label": "label of s1"},
     ]}}
+
+
+async def test_keys_below_a_requirement_keep_clear_of_the_clients_aliases_on_the_same_objects() -> None:
+    # `cost` requires `items { weight }`, fetched beside the client's `items { sku: label }`
+    # (one `items` in one fetch); jumping from those items to `catalog` for `weight` needs the
+    # key `sku`, whose response key the client already took. It used to fail planning.
+    shop = Subgraph(
+        "shop",
+        fed2("key", """
+        type Order @key(fields: "id") { id: ID! items: [Item!]! }
+        type Item @key(fields: "sku") { sku: String! label: String }
+        type Query { order: Order }
+        """),
+        resolvers={
+            "Query": {"order": lambda *_: {"__typename": "Order", "id": "o1"}},
+            "Order": {"items": lambda *_: [{"__typename": "Item", "sku": "ab"}, {"__typename": "Item", "sku": "abc"}]},
+            "Item": {"label": lambda obj, _info: obj["sku"].upper()},
+        },
+    )
+    catalog = Subgraph(
+        "catalog",
+        fed2("key", """
+        type Item @key(fields: "sku") { sku: String! weight: Int }
+        """),
+        resolvers={"Item": {"weight": lambda obj, _info: 10 * len(obj["sku"])}},
+    )
+    shipping = Subgraph(
+        "shipping",
+        fed2("key external requires", """
+        type Order @key(fields: "id") { id: ID! items: [Item!]! @external cost: Int @requires(fields: "items { weight }") }
+        type Item @key(fields: "sku", resolvable: false) { sku: String! weight: Int @external }
+        """),
+        resolvers={"Order": {"cost": lambda obj, _info: sum(item["weight"] for item in obj["items"])}},
+    )
+    with federated(shop, catalog, shipping) as router:
+        before = await router.run("{ order { items { sku: label } cost } }")
+        after = await router.run("{ order { cost items { sku: label } } }")
+    assert before == {"data": {"order": {"items": [{"sku": "AB"}, {"sku": "ABC"}], "cost": 50}}}
+    assert after == {"data": {"order": {"cost": 50, "items": [{"sku": "AB"}, {"sku": "ABC"}]}}}
