@@ -54,11 +54,12 @@ class FieldSpec:
     inaccessible: bool = False
     override_label: str | None = None  # progressive override: percent(0) or percent(100) here
     inactive: bool = False  # an @override whose label keeps the original subgraph in charge
+    authenticated: bool = False  # @authenticated: anonymous callers (the fuzzer's) get null + error
 
     def copy(self) -> "FieldSpec":
         return FieldSpec(self.name, self.type, list(self.args), self.shareable, self.external, self.requires,
                          self.provides, self.override_from, self.overridden, self.inaccessible,
-                         self.override_label, self.inactive)
+                         self.override_label, self.inactive, self.authenticated)
 
 
 @dataclass
@@ -121,7 +122,7 @@ class GraphSpec:
 def external_copy(f: FieldSpec) -> FieldSpec:
     """The declaration of ``f`` in a subgraph that needs it as @external."""
     ext = f.copy()
-    ext.shareable = ext.inaccessible = ext.overridden = ext.inactive = False
+    ext.shareable = ext.inaccessible = ext.overridden = ext.inactive = ext.authenticated = False
     ext.requires = ext.provides = ext.override_from = ext.override_label = None
     ext.external = True
     return ext
@@ -675,6 +676,34 @@ class _Builder:
                     self.subs[s].query["shared"] = f.copy()
                     self.ensure_field_types(s, f)
 
+    def mark_authenticated(self) -> None:
+        """Some plain fields need an authenticated caller; the fuzzer's callers are anonymous."""
+        rng = self.rng
+        if rng.random() > 0.25:
+            return
+        interface_fields = {f.name for fields in self.interfaces.values() for f in fields}
+        required = GraphSpec(self.subs, [], {}).required_names
+        places: dict[tuple[str, str], list[tuple[SubgraphSpec, FieldSpec]]] = {}
+        for sub in self.subs:
+            for t in sub.types.values():
+                if t.kind == "object" and not t.name.startswith("KN"):
+                    for f in t.fields.values():
+                        places.setdefault((t.name, f.name), []).append((sub, f))
+            for f in sub.query.values():
+                places.setdefault(("Query", f.name), []).append((sub, f))
+        candidates = []
+        for (_, field_name), found in places.items():
+            if field_name in KEY_FIELD_TYPES or field_name == "kn" or field_name in interface_fields or field_name in required:
+                continue
+            if any(f.external or f.provides or f.requires or f.override_from or f.overridden or sub.fed1 for sub, f in found):
+                continue
+            candidates.append(found)
+        for found in rng.sample(candidates, min(len(candidates), rng.randint(1, 3))):
+            for sub, f in found:
+                f.authenticated = True
+                if sub.version < "2.5":
+                    sub.version = "2.5"
+
     def finish(self) -> GraphSpec:
         # fields resolved by more than one subgraph are @shareable where they are not keys
         seen: dict[tuple[str, str], list[int]] = {}
@@ -720,6 +749,7 @@ def random_graph(rng: random.Random, *, allow_fed1: bool = True) -> GraphSpec:
     builder.make_entity_fields()
     builder.make_requires_provides_override()
     builder.make_roots()
+    builder.mark_authenticated()
     return builder.finish()
 
 
@@ -749,6 +779,8 @@ def _render_field(f: FieldSpec, fed1: bool) -> str:
             directives.append(f"@override(from: {_quote(f.override_from)}{label})")
         if f.inaccessible:
             directives.append("@inaccessible")
+        if f.authenticated:
+            directives.append("@authenticated")
     return f"  {f.name}{args}: {f.type}" + ("".join(" " + d for d in directives))
 
 
@@ -756,6 +788,8 @@ def render_subgraph(sub: SubgraphSpec) -> str:
     lines = []
     if not sub.fed1:
         imports = [d for d in _IMPORTS if d != "@interfaceObject" or sub.version >= "2.3"]
+        if sub.version >= "2.5":
+            imports.append("@authenticated")
         lines.append(f'extend schema @link(url: "https://specs.apollo.dev/federation/v{sub.version}", import: ['
                      + ", ".join(f'"{d}"' for d in imports) + "])")
     for t in sub.types.values():

@@ -13,7 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
+    GraphQLIncludeDirective,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    get_named_type,
+    get_operation_ast,
     GraphQLError,
     GraphQLInterfaceType,
     GraphQLNonNull,
@@ -23,7 +30,7 @@ from graphql import (
     execute,
     parse,
 )
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import get_argument_values, get_directive_values, get_variable_values
 
 from tests.differential.data import KEY_NAMES, SubgraphData, _canonical, digest
 from tests.differential.graphs import FieldSpec, GraphSpec
@@ -42,14 +49,71 @@ class Truth:
         self._owners: dict[tuple[str, str], tuple[SubgraphData, FieldSpec, str]] = {}
         self._fieldsets: dict[str, list[FieldNode]] = {}
         self.never_fail = graph.required_names
+        self.requiring = 0
 
     def execute(self, op: Operation) -> dict[str, Any]:
-        result = execute(self.schema, parse(op.text), variable_values=op.variables,
+        document = parse(op.text)
+        result = execute(self.schema, document, variable_values=op.variables,
                          operation_name=op.operation_name, field_resolver=self.resolve)
         out: dict[str, Any] = {"data": result.data}  # type: ignore[union-attr]
         if result.errors:  # type: ignore[union-attr]
             out["errors"] = [e.formatted for e in result.errors]  # type: ignore[union-attr]
+        elif self.selects_unauthorized(document, op):
+            # Like Apollo Router, ours refuses unauthorized selections before executing: one
+            # error per selection, whether or not any object reaches it at runtime.
+            out["errors"] = [{"message": "unauthorized selection (reported before execution)"}]
         return out
+
+    def selects_unauthorized(self, document: DocumentNode, op: Operation) -> bool:
+        operation = get_operation_ast(document, op.operation_name)
+        if operation is None:
+            return False
+        coerced = get_variable_values(self.schema, operation.variable_definitions or (), op.variables)
+        if isinstance(coerced, list):
+            return False  # a request error
+        variables = coerced  # graphql-core's own coerced-values object, as get_directive_values wants it
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        root = self.schema.get_root_type(operation.operation)
+
+        def included(node: Any) -> bool:
+            skip = get_directive_values(GraphQLSkipDirective, node, variables)
+            include = get_directive_values(GraphQLIncludeDirective, node, variables)
+            return not (skip and skip["if"]) and not (include and not include["if"])
+
+        def walk(selection_set: Any, parent: Any) -> bool:
+            for node in selection_set.selections:
+                if not included(node):
+                    continue
+                if isinstance(node, FieldNode):
+                    name = node.name.value
+                    if name.startswith("__"):
+                        continue
+                    if self.unauthorized(parent, name):
+                        return True
+                    if node.selection_set is not None and walk(node.selection_set, get_named_type(parent.fields[name].type)):
+                        return True
+                elif isinstance(node, InlineFragmentNode):
+                    target = self.schema.type_map[node.type_condition.name.value] if node.type_condition else parent
+                    if walk(node.selection_set, target):
+                        return True
+                else:
+                    fragment = fragments[node.name.value]
+                    if walk(fragment.selection_set, self.schema.type_map[fragment.type_condition.name.value]):
+                        return True
+            return False
+
+        return root is not None and walk(operation.selection_set, root)
+
+    def unauthorized(self, parent: Any, name: str) -> bool:
+        """A field needing authentication; on an interface, when any implementation's does."""
+        types = self.schema.get_possible_types(parent) if isinstance(parent, GraphQLInterfaceType) else [parent]
+        for t in types:
+            try:
+                if self.owner(t.name, name)[1].authenticated:
+                    return True
+            except LookupError:
+                continue
+        return False
 
     # ---- who resolves a field --------------------------------------------------------
 
@@ -98,6 +162,8 @@ class Truth:
         n = source["__id"] if source else 0
         if field_name in KEY_NAMES:
             return data._key_value(field_name, local_type, n)
+        if fs.authenticated and not self.requiring:
+            raise GraphQLError(f"{type_name}.{field_name} needs an authenticated caller")
         required = self.required(source, type_name, fs.requires) if fs.requires else None
         seed = digest(n, field_name, _canonical(args), _canonical(required))
         if self.graph.errors and field_name not in self.never_fail and seed % 19 == 3:
@@ -122,7 +188,11 @@ class Truth:
         if nodes is None:
             document = parse("{" + fieldset + "}")
             nodes = self._fieldsets[fieldset] = list(document.definitions[0].selection_set.selections)  # type: ignore[attr-defined]
-        return self._select(source, type_name, nodes)
+        self.requiring += 1  # what routers fetch for themselves is not subject to the caller's rights
+        try:
+            return self._select(source, type_name, nodes)
+        finally:
+            self.requiring -= 1
 
     def _select(self, obj: Any, type_name: str, nodes: list[FieldNode]) -> Any:
         out = []
