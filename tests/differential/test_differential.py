@@ -44,4 +44,4 @@ async def test_router_answers_random_graphs_like_the_truth() -> None:
     assert len(served) >= len(composed) * 0.8
     compared = sum(o.operations for o in served)
     gateway_wrong = sum(1 for o in served for d in o.differences if d.apollo_kind)
-    assert gateway_wrong <= compared * 0.15
+    assert gateway_wrong <= compared * 0.25
