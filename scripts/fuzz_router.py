@@ -33,6 +33,7 @@ async def main() -> int:
     parser.add_argument("--no-gateway", action="store_true", help="compare with the computed truth only (no Node)")
     parser.add_argument("--http", action="store_true", help="our router as `python -m router serve` (2 workers) over HTTP")
     parser.add_argument("--shrink", action="store_true", help="shrink the first wrong answer of our router per graph")
+    parser.add_argument("--large", action="store_true", help="bigger graphs: 3-6 subgraphs, 4-8 entities")
     parser.add_argument("--no-fed1", action="store_true", help="only federation 2 subgraphs")
     parser.add_argument("--only", default=None, help="only show differences whose kind starts with this (ours, apollo, error)")
     args = parser.parse_args()
@@ -48,7 +49,9 @@ async def main() -> int:
     try:
         for seed in range(args.seed, args.seed + args.graphs):
             try:
-                outcome = await runner.run(seed, args.operations, allow_fed1=not args.no_fed1, shrink_first=args.shrink)
+                outcome = await runner.run(
+                    seed, args.operations, allow_fed1=not args.no_fed1, shrink_first=args.shrink, large=args.large
+                )
             except Exception as error:  # noqa: BLE001 - a harness failure on one graph must not end the soak
                 harness_errors.append((seed, repr(error)))
                 continue

@@ -163,9 +163,10 @@ class _Value:
 
 
 class _Builder:
-    def __init__(self, rng: random.Random, allow_fed1: bool) -> None:
+    def __init__(self, rng: random.Random, allow_fed1: bool, large: bool = False) -> None:
         self.rng = rng
-        n = rng.randint(2, 4)
+        n = rng.randint(3, 6) if large else rng.randint(2, 4)
+        self.large = large
         self.subs = [SubgraphSpec(f"s{i}") for i in range(n)]
         for i, sub in enumerate(self.subs):
             sub.fed1 = allow_fed1 and i > 0 and rng.random() < 0.15
@@ -301,7 +302,7 @@ class _Builder:
 
     def make_entities(self) -> None:
         rng = self.rng
-        for i in range(rng.randint(2, 5)):
+        for i in range(rng.randint(4, 9) if self.large else rng.randint(2, 5)):
             name = f"E{i}"
             owner = rng.randrange(len(self.subs))
             templates = rng.sample(KEY_TEMPLATES, rng.choice([1, 1, 2]))
@@ -741,8 +742,9 @@ class _Builder:
         return GraphSpec(self.subs, objects, {k: sorted(v) for k, v in implementers.items()}, errors=self.rng.random() < 0.7)
 
 
-def random_graph(rng: random.Random, *, allow_fed1: bool = True) -> GraphSpec:
-    builder = _Builder(rng, allow_fed1)
+def random_graph(rng: random.Random, *, allow_fed1: bool = True, large: bool = False) -> GraphSpec:
+    """``large``: 3-6 subgraphs and 4-8 entities instead of 2-4 and 2-4."""
+    builder = _Builder(rng, allow_fed1, large)
     builder.make_entities()
     builder.make_values()
     builder.make_interfaces()

@@ -213,8 +213,10 @@ class DifferentialRunner:
         loop = asyncio.get_running_loop()
         return await asyncio.to_thread(shrink, difference.operation, api_schema, still_fails)
 
-    async def run(self, seed: int, operations: int, *, allow_fed1: bool = True, shrink_first: bool = False) -> GraphOutcome:
-        graph = random_graph(random.Random(seed), allow_fed1=allow_fed1)
+    async def run(
+        self, seed: int, operations: int, *, allow_fed1: bool = True, shrink_first: bool = False, large: bool = False
+    ) -> GraphOutcome:
+        graph = random_graph(random.Random(seed), allow_fed1=allow_fed1, large=large)
         graph_id = f"g{seed}"
         urls = self.host.add(graph_id, graph)
         try:
