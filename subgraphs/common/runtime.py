@@ -129,5 +129,16 @@ class ServiceRuntime:
             "database": "ok" if database_ok else "unreachable",
             "broker": "ok" if broker_ok else "unreachable",
             "consumers": {c.logical_queue: ("connected" if c.connected else "disconnected") for c in self.consumers},
+            "jobs": self.job_report(),
         }
         return database_ok, report
+
+    def job_report(self) -> dict[str, dict[str, float | int]]:
+        """Each scheduled job's interval and completed runs. Clients (``make demo``) read the
+        intervals to know how long the automatic steps take on this deployment."""
+        if self.scheduler is None:
+            return {}
+        return {
+            job.name: {"interval_seconds": job.interval_seconds, "runs": self.scheduler.runs.get(job.name, 0)}
+            for job in self.scheduler.jobs
+        }

@@ -34,6 +34,7 @@ class JobScheduler:
         self._tick = tick_seconds
         self._thread: threading.Thread | None = None
         self._running: dict[str, bool] = {}
+        self.jobs: tuple[Job, ...] = tuple(jobs)
         self.runs: dict[str, int] = {}
         for job in jobs:
             self._scheduler.every(job.interval_seconds).seconds.do(self._submit, job)

@@ -232,3 +232,4 @@ def test_health_reports_database_and_broker(users_service: UsersService) -> None
     response = users_service.client.get("/health")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+    assert response.json()["jobs"] == {}  # users runs no scheduled jobs

@@ -223,3 +223,5 @@ def test_health(orders: OrdersUnderTest) -> None:
     assert orders.service.client is not None
     report = orders.service.client.get("/health").json()
     assert report["database"] == "ok" and report["broker"] == "ok" and report["service"] == "orders"
+    # The status job's interval is public (make demo reads it); the fixture sets 3600 s.
+    assert report["jobs"]["advance-order-status"]["interval_seconds"] == 3600.0
