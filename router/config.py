@@ -87,6 +87,10 @@ class RouterConfig:
     batching: bool = False
     max_batch_size: int = 32
     document_cache_size: int = 2_000
+    # Identical concurrent client queries (same operation, variables and headers, so the same
+    # credentials) share one execution; identical in-flight subgraph queries share one call.
+    dedupe_requests: bool = True
+    dedupe_subgraph_requests: bool = True
     hot_reload: bool = False
     # Serving processes; None = one per usable CPU (router.server.workers.usable_cpus).
     workers: int | None = None
@@ -257,6 +261,8 @@ def load_config(env: Mapping[str, str]) -> RouterConfig:
         batching=_bool(env, "ROUTER_BATCHING", False),
         max_batch_size=_int(env, "ROUTER_MAX_BATCH_SIZE", 32, minimum=1),
         document_cache_size=_int(env, "ROUTER_DOCUMENT_CACHE_SIZE", 2_000, minimum=1),
+        dedupe_requests=_bool(env, "ROUTER_DEDUPE_REQUESTS", True),
+        dedupe_subgraph_requests=_bool(env, "ROUTER_DEDUPE_SUBGRAPH_REQUESTS", True),
         hot_reload=_bool(env, "ROUTER_HOT_RELOAD", False),
         workers=parse_workers(env.get("ROUTER_WORKERS")),
         log_level=(env.get("ROUTER_LOG_LEVEL") or "warning").lower(),

@@ -85,6 +85,7 @@ class FederatedEngine:
                 "timeout": config.subgraph_timeout,
                 "subgraph_timeouts": subgraph_timeouts(config, names),
                 "mask_subgraph_errors": config.mask_subgraph_errors,
+                "dedupe_subgraph_requests": config.dedupe_subgraph_requests,
             },
         )
         self._shapes: OrderedDict[tuple[Any, ...], Any] = OrderedDict()

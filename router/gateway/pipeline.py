@@ -40,6 +40,8 @@ class GatewayResult:
     status: int = 200
     graphql_error: bool = False  # a request error of a well-formed request (200 for application/json)
     headers: dict[str, str] = field(default_factory=dict)
+    # The executed answer of a query: an identical concurrent request may receive it too.
+    shareable: bool = False
 
     @classmethod
     def from_error(cls, error: RequestError) -> "GatewayResult":
@@ -176,7 +178,7 @@ class Gateway:
                 graphql_error=False,
             ) from None
         # A response without `data` must not look like success (GraphQL over HTTP).
-        return GatewayResult(body, 200 if "data" in body else 502)
+        return GatewayResult(body, 200 if "data" in body else 502, shareable=prepared.kind is OperationType.QUERY)
 
     def _forwarded(self, headers: Mapping[str, str]) -> dict[str, str]:
         return {name: value for name in self.config.forward_headers if (value := headers.get(name)) is not None}

@@ -34,6 +34,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="reload the supergraph file when it changes (env ROUTER_HOT_RELOAD)",
     )
+    parser.add_argument(
+        "--dedupe-requests",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="identical concurrent client queries with the same headers share one execution "
+        "(env ROUTER_DEDUPE_REQUESTS, default on)",
+    )
+    parser.add_argument(
+        "--dedupe-subgraph-requests",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="identical in-flight subgraph queries share one call (env ROUTER_DEDUPE_SUBGRAPH_REQUESTS, default on)",
+    )
     parser.add_argument("--log-level", help="debug, info, warning (default), error (env ROUTER_LOG_LEVEL)")
     parser.add_argument(
         "--workers",
@@ -52,6 +65,8 @@ def build_config(args: argparse.Namespace) -> RouterConfig:
         port=args.port,
         introspection=args.introspection,
         hot_reload=args.hot_reload,
+        dedupe_requests=args.dedupe_requests,
+        dedupe_subgraph_requests=args.dedupe_subgraph_requests,
         log_level=args.log_level.lower() if args.log_level else None,
     )
 

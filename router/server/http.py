@@ -25,6 +25,7 @@ from router.gateway.errors import RequestError, error_dict
 from router.gateway.pipeline import Gateway, GatewayResult, internal_error
 from router.gateway.request import GraphQLRequest, request_from_json, request_from_params
 from router.server.ide import IDE_HEADERS, IDE_HTML
+from router.server.inflight import InflightRequests, header_key
 from router.server.negotiation import JSON, Negotiated, negotiate
 
 log = logging.getLogger("router.server")
@@ -55,6 +56,10 @@ class HttpRequest:
         }
         self._query_string: bytes = scope.get("query_string", b"")
         self._receive = receive
+
+    @property
+    def query_string(self) -> bytes:
+        return self._query_string
 
     @property
     def query_params(self) -> dict[str, str]:
@@ -107,6 +112,13 @@ def _negotiate(accept: str | None) -> Negotiated:
     return negotiate(accept)
 
 
+def _decode_json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise _request_error(f"The request body is not valid JSON: {error}.", "BAD_REQUEST", 400) from None
+
+
 class GraphQLEndpoint:
     """The ASGI handler of the GraphQL URL (``/graphql`` by default)."""
 
@@ -114,6 +126,7 @@ class GraphQLEndpoint:
         self.config = config
         self.gateway: Gateway | None = None
         self.authenticator: Authenticator | None = None
+        self.inflight: InflightRequests[HttpResponse] | None = InflightRequests() if config.dedupe_requests else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.respond(HttpRequest(scope, receive))
@@ -150,25 +163,53 @@ class GraphQLEndpoint:
             )
         media_type = negotiated.media_type
         try:
-            result = await self._handle(request, method)
+            principal, body = await self._admit(request, method)
+        except RequestError as error:
+            return encode(GatewayResult.from_error(error), media_type)
+        except Exception:
+            log.exception("unexpected error while admitting a GraphQL request")
+            return encode(internal_error(), media_type)
+        inflight = self.inflight
+        if inflight is None:
+            response, _ = await self._execute(request, method, principal, body, media_type)
+            return response
+        key = (method, media_type, request.query_string if body is None else body, header_key(request.headers))
+        return await inflight.run(key, lambda: self._execute(request, method, principal, body, media_type))
+
+    async def _admit(self, request: HttpRequest, method: str) -> tuple[Principal, bytes | None]:
+        """The per-request checks (cheap, never shared): headers, credentials, the body's size."""
+        if self.gateway is None or self.authenticator is None:
+            raise _request_error("The router is starting; retry shortly.", "SERVICE_UNAVAILABLE", 503)
+        if method == "POST":
+            self._check_post_headers(request)
+        principal = self._authenticate(request, self.authenticator)
+        body = await self._read_body(request) if method == "POST" else None
+        return principal, body
+
+    async def _execute(
+        self, request: HttpRequest, method: str, principal: Principal, body: bytes | None, media_type: str
+    ) -> tuple[HttpResponse, bool]:
+        """The response, and whether an identical concurrent request may receive the same one."""
+        try:
+            result = await self._run(request, method, principal, body)
         except RequestError as error:
             result = GatewayResult.from_error(error)
         except Exception:
             log.exception("unexpected error while handling a GraphQL request")
             result = internal_error()
-        return encode(result, media_type)
+        shareable = isinstance(result, GatewayResult) and result.shareable
+        return encode(result, media_type), shareable
 
-    async def _handle(self, request: HttpRequest, method: str) -> GatewayResult | list[GatewayResult]:
-        gateway, authenticator = self.gateway, self.authenticator
-        if gateway is None or authenticator is None:
+    async def _run(
+        self, request: HttpRequest, method: str, principal: Principal, body: bytes | None
+    ) -> GatewayResult | list[GatewayResult]:
+        gateway = self.gateway
+        if gateway is None:
             raise _request_error("The router is starting; retry shortly.", "SERVICE_UNAVAILABLE", 503)
-        if method == "POST":
-            self._check_post_headers(request)
-        principal = self._authenticate(request, authenticator)
-        if method == "GET":
+        if body is None:
             graphql_request = request_from_params(request.query_params)
             return await gateway.run(graphql_request, method="GET", principal=principal, headers=request.headers)
-        payload = await self._read_json(request)
+        payload = _decode_json(body)
         if isinstance(payload, list):
             return await self._run_batch(gateway, payload, principal, request)
         return await gateway.run(
@@ -226,6 +267,9 @@ class GraphQLEndpoint:
         return principal
 
     async def _read_json(self, request: HttpRequest) -> Any:
+        return _decode_json(await self._read_body(request))
+
+    async def _read_body(self, request: HttpRequest) -> bytes:
         limit = self.config.limits.max_body_bytes
         too_large = _request_error(
             f"Request body exceeds the limit of {limit} bytes (ROUTER_MAX_BODY_BYTES).", "PAYLOAD_TOO_LARGE", 413
@@ -247,10 +291,7 @@ class GraphQLEndpoint:
         body = b"".join(chunks)
         if not body.strip():
             raise _request_error("The POST body is empty; send a JSON object with a 'query'.", "BAD_REQUEST", 400)
-        try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError as error:
-            raise _request_error(f"The request body is not valid JSON: {error}.", "BAD_REQUEST", 400) from None
+        return body
 
     async def _run_batch(
         self, gateway: Gateway, payload: list[Any], principal: Principal, request: HttpRequest
