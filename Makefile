@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_DIR := tools/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 
-.PHONY: install node run test check compose bench clean
+.PHONY: install node run demo test check compose bench clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 
 run: install
 	$(PY) scripts/run_all.py
+
+# The original testing workflow against the running system (ROUTER_URL, default :8000).
+demo: install
+	$(PY) -m examples.walkthrough
 
 test: install node
 	$(PY) -m pytest

@@ -1,0 +1,1 @@
+"""Runnable examples against a running system (``make run``): ``python -m examples.walkthrough``."""
