@@ -1,0 +1,1 @@
+"""Router benchmark against its peers (`make bench`, bench/run.py); dev-only, never imported at runtime."""
