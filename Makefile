@@ -41,8 +41,10 @@ check: install
 compose: install
 	$(PY) -m router compose --config supergraph.yaml --output supergraph.graphql
 
-bench: install node
-	$(PY) scripts/bench_router.py
+# Router vs its peers (bench/run.py; installs them into bench/node_modules on first run).
+# Options: make bench BENCH_ARGS="--scenario all --rounds 3"
+bench: install
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(NODE_DIR)/node_modules .pytest_cache
