@@ -1,0 +1,1 @@
+"""Scenario ``ours``: our product's supergraph with its real subgraphs."""
