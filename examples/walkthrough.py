@@ -320,6 +320,8 @@ def _status_updates(
         printer.answer(f"not every order advanced within {bound:.0f} s ({describe()}): is the orders service running?")
         return
     printer.answer("statuses now: " + describe())
+    if target != "delivered":
+        printer.answer(f"(shipped and delivered follow, one every {intervals.status:g} s)")
     seen = {n["id"] for n in outcome.order_notifications}
     for notification in order_updates(client):
         if notification["id"] not in seen:

@@ -93,7 +93,11 @@ def broker_address(env: Mapping[str, str]) -> BrokerAddress:
     if env.get("AMQP_URL"):
         parts = urlsplit(env["AMQP_URL"])
         default = 5671 if parts.scheme == "amqps" else RABBITMQ_DEFAULT_PORT
-        return BrokerAddress(parts.hostname or "localhost", parts.port or default)
+        try:
+            port = parts.port
+        except ValueError:  # a port that is not a number: the connection attempt will say so
+            port = None
+        return BrokerAddress(parts.hostname or "localhost", port or default)
     port_raw = (env.get("RABBITMQ_PORT") or "").strip()
     return BrokerAddress(env.get("RABBITMQ_HOST") or "localhost", int(port_raw) if port_raw else RABBITMQ_DEFAULT_PORT)
 
