@@ -1,8 +1,9 @@
 -- wrk script for bench/run.py: POST one GraphQL request and check every answer.
 --
--- usage: wrk ... -s check.lua URL -- BODY_FILE EXPECTED_FILE
+-- usage: wrk ... -s check.lua URL -- BODY_FILE EXPECTED_FILE [FIRST_BAD_FILE]
 -- Each response counts as wrong unless its status is 200 and its body is byte for byte the
--- expected one (an answer the harness verified as full JSON before the run). wrk's own
+-- expected one (an answer the harness verified as full JSON before the run); the first bad
+-- one is written to FIRST_BAD_FILE (status line, then body) for the report. wrk's own
 -- latency histogram gives the percentiles; done() prints one JSON line for the harness.
 
 local threads = {}
@@ -23,15 +24,29 @@ function init(args)
   wrk.body = slurp(args[1])
   wrk.headers["Content-Type"] = "application/json"
   expected = slurp(args[2])
+  first_bad_path = args[3]
   wrong = 0
   non200 = 0
+end
+
+local function keep_first_bad(status, body)
+  if first_bad_path then
+    local file = io.open(first_bad_path, "wb")
+    if file then
+      file:write(status, "\n", body or "")
+      file:close()
+    end
+    first_bad_path = nil
+  end
 end
 
 function response(status, headers, body)
   if status ~= 200 then
     non200 = non200 + 1
+    keep_first_bad(status, body)
   elseif body ~= expected then
     wrong = wrong + 1
+    keep_first_bad(status, body)
   end
 end
 

@@ -55,6 +55,7 @@ class Request:
     body: Path  # the POST body
     expected: Path  # the exact bytes of a correct answer
     headers: Mapping[str, str]
+    first_bad: Path | None = None  # where the first wrong or non-2xx answer is kept (status line, body)
 
 
 def find_wrk() -> str | None:
@@ -66,6 +67,8 @@ def run_wrk(wrk: str, request: Request, connections: int, seconds: float, cpus: 
     for name, value in request.headers.items():
         argv += ["-H", f"{name}: {value}"]
     argv += [request.url, "--", str(request.body), str(request.expected)]
+    if request.first_bad is not None:
+        argv.append(str(request.first_bad))
     if cpus:
         argv = ["taskset", "-c", cpus, *argv]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 120)
@@ -106,7 +109,8 @@ class _Reply:
 
 
 async def _client(
-    host: str, port: int, raw: bytes, expected: bytes, deadline: float, latencies: list[float], counts: dict[str, int]
+    host: str, port: int, raw: bytes, expected: bytes, deadline: float, latencies: list[float], counts: dict[str, int],
+    first_bad: Path | None,
 ) -> None:
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
@@ -124,10 +128,11 @@ async def _client(
                     raise ConnectionError("closed")
                 reply.parser.feed_data(data)
             latencies.append(time.perf_counter() - started)
-            if reply.parser.get_status_code() != 200:
-                counts["non2xx"] += 1
-            elif b"".join(reply.chunks) != expected:
-                counts["wrong"] += 1
+            status, content = reply.parser.get_status_code(), b"".join(reply.chunks)
+            if status != 200 or content != expected:
+                counts["non2xx" if status != 200 else "wrong"] += 1
+                if first_bad is not None and not first_bad.exists():
+                    first_bad.write_bytes(f"{status}\n".encode() + content)
             if not reply.parser.should_keep_alive():
                 writer.close()
                 writer = None
@@ -152,7 +157,7 @@ async def _python_load(request: Request, connections: int, seconds: float) -> Lo
     deadline = started + seconds
     await asyncio.gather(*(
         _client(target.hostname or "127.0.0.1", target.port or 80, raw, request.expected.read_bytes(), deadline,
-                latencies, counts)
+                latencies, counts, request.first_bad)
         for _ in range(connections)
     ))
     elapsed = time.monotonic() - started

@@ -61,6 +61,14 @@ class Measurement:
         }
 
 
+def _excerpt(path: Path, limit: int = 300) -> str:
+    try:
+        text = path.read_bytes()[:limit].decode("utf-8", "replace")
+    except OSError:
+        return "(not kept)"
+    return text.replace("\n", " | ", 1)
+
+
 def _ready(url: str, body: bytes, headers: dict[str, str]) -> bool:
     reply = httpx.post(url, content=body, headers={"content-type": "application/json", **headers}, timeout=5)
     return reply.status_code == 200
@@ -84,7 +92,9 @@ def measure(gateway: Gateway, ctx: LaunchContext, prepared: Prepared, settings: 
             return result
         expected_file = settings.workdir / f"expected.{gateway.name}.json"
         expected_file.write_bytes(exact)
-        request = Request(url, prepared.body, expected_file, prepared.headers)
+        first_bad = settings.workdir / f"first-bad.{gateway.name}.txt"
+        first_bad.unlink(missing_ok=True)
+        request = Request(url, prepared.body, expected_file, prepared.headers, first_bad)
         pinning = ctx.pinning
         if settings.warmup > 0:
             say(f"warm-up {settings.warmup:g}s")
@@ -105,6 +115,8 @@ def measure(gateway: Gateway, ctx: LaunchContext, prepared: Prepared, settings: 
             # includes the one-a-second sampled requests: negligible next to the load's
             result.subgraph_calls = prepared.subgraph_calls() - calls_before
         result.sampled = during.checked
+        if result.load.non2xx or result.load.wrong:
+            result.problems.append(f"first bad answer under load ({first_bad}): {_excerpt(first_bad)}")
         result.problems += [f"answer sampled during the run: {f}" for f in during.failures[:3]]
         with httpx.Client(timeout=60) as client:
             for _ in range(3):

@@ -82,6 +82,13 @@ def _error_text(row: Row) -> str:
     return f"{total} ({', '.join(parts)})"
 
 
+def _ratio_text(ratio: float | None) -> str:
+    """Two decimals, or two significant digits below 0.1 (a 0.01x peer is not a 0.00x one)."""
+    if ratio is None:
+        return "-"
+    return f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.2g}x"
+
+
 def format_table(table: list[Row]) -> str:
     reference = reference_rps(table)
     header = ["gateway", "req/s", "vs ours", "p50 ms", "p99 ms", "errors", "peak RSS", "CPU ms/req",
@@ -99,7 +106,7 @@ def format_table(table: list[Row]) -> str:
             lines.append([
                 row.gateway,
                 f"{data['rps']:,.0f}",
-                f"{ratio:.2f}x" if ratio is not None else "-",
+                _ratio_text(ratio),
                 f"{data['p50_ms']:.1f}",
                 f"{data['p99_ms']:.1f}",
                 _error_text(row),

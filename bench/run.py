@@ -173,8 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = set(gw.GATEWAYS) if args.gateways in (None, "default", "all") else {
         n.strip() for n in args.gateways.split(",") if n.strip()}
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
-    (workdir / "logs").mkdir()
-    procs = Processes(workdir / "logs")
+    procs = Processes(workdir)
     failed = False
     document: dict[str, Any] = {"settings": {
         "duration_s": args.duration, "warmup_s": args.warmup, "rounds": args.rounds, "connections": args.connections,
@@ -186,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
             notes = availability(args, wanted)
             for name in scenarios:
                 scenario_dir = workdir / name
-                scenario_dir.mkdir()
+                procs.logs = scenario_dir / "logs"
+                procs.logs.mkdir(parents=True)
                 say(f"[{name}] preparing the subgraphs and the supergraph")
                 try:
                     prepared = _scenarios()[name](procs, pinning, scenario_dir)

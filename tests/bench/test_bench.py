@@ -106,19 +106,22 @@ def test_the_load_generators_count_every_wrong_answer(procs: Processes, tmp_path
     _subgraphs, subgraphs_base = _memo_server(procs, "guild")  # answers 404 off its four paths
     wrk = shutil.which("wrk")
 
-    def load(url: str, expected: Path) -> LoadResult:
-        request = Request(url, body, expected, {})
+    def load(url: str, expected: Path, first_bad: str) -> LoadResult:
+        request = Request(url, body, expected, {}, first_bad=tmp_path / first_bad)
         if generator == "wrk":
             assert wrk is not None
             return run_wrk(wrk, request, connections=4, seconds=1, cpus=None)
         return run_python(request, connections=4, seconds=0.5)
 
-    good = load(f"{answer_base}/graphql", right)
-    bad = load(f"{answer_base}/graphql", wrong)
-    not_found = load(f"{subgraphs_base}/nowhere", right)
+    good = load(f"{answer_base}/graphql", right, "bad-good.txt")
+    bad = load(f"{answer_base}/graphql", wrong, "bad-bad.txt")
+    not_found = load(f"{subgraphs_base}/nowhere", right, "bad-404.txt")
 
     assert good.requests > 0 and good.errors == 0
     assert bad.requests > 0 and bad.wrong == bad.requests and bad.non2xx == 0
+    assert (tmp_path / "bad-bad.txt").read_bytes() == b'200\n{"data":{"x":1}}'  # kept for the report
+    assert not (tmp_path / "bad-good.txt").exists()
+    assert (tmp_path / "bad-404.txt").read_bytes().startswith(b"404\n")
     assert not_found.requests > 0 and not_found.non2xx == not_found.requests and not_found.wrong == 0
 
 
