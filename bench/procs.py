@@ -131,12 +131,16 @@ class Processes:
 
 @contextlib.contextmanager
 def terminate_on_signals() -> Iterator[None]:
-    """SIGTERM/SIGHUP end the bench like Ctrl-C does, so the ``finally`` blocks stop the children."""
+    """SIGINT/SIGTERM/SIGHUP end the bench, so the ``finally`` blocks stop the children.
+
+    SIGINT too, explicitly: a shell starts background jobs with it ignored, and ``kill -INT``
+    should still stop a bench that was launched that way.
+    """
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
