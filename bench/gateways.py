@@ -137,3 +137,19 @@ GATEWAYS: Final[dict[str, Gateway]] = {
         Gateway("ceiling", "trivial server answering every POST with the final answer's bytes", False, _ceiling),
     )
 }
+
+# Shorthands for --gateways.
+GROUPS: Final[dict[str, tuple[str, ...]]] = {
+    "hive": ("hive-js", "hive-rust", "hive-rust-dedup"),
+    "ours-all": ("ours", "ours-nodedup"),
+}
+
+
+def expand(requested: str) -> list[str]:
+    """Comma-separated names and groups, in order, each once."""
+    names: list[str] = []
+    for item in (part.strip() for part in requested.split(",")):
+        for name in GROUPS.get(item, (item,) if item else ()):
+            if name not in names:
+                names.append(name)
+    return names

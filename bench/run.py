@@ -77,7 +77,7 @@ def select_gateways(requested: str | None, prepared: Prepared, args: argparse.Na
     elif requested == "all":
         names = [n for n in gw.GATEWAYS if n != "compare" or args.compare]
     else:
-        names = [n.strip() for n in requested.split(",") if n.strip()]
+        names = gw.expand(requested)
     chosen = []
     for name in names:
         if name in notes:
@@ -137,7 +137,8 @@ def _heading(name: str, prepared: Prepared, args: argparse.Namespace, pinning: P
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", choices=["guild", "ours", "all"], default="guild")
-    parser.add_argument("--gateways", help=f"comma-separated, 'default' or 'all'; known: {', '.join(gw.GATEWAYS)}")
+    parser.add_argument("--gateways", help="comma-separated, 'default' or 'all'; known: "
+                        f"{', '.join(gw.GATEWAYS)}; groups: {', '.join(gw.GROUPS)}")
     parser.add_argument("--duration", type=float, default=15.0, help="measured seconds per gateway and round")
     parser.add_argument("--warmup", type=float, default=5.0, help="warm-up seconds before each measurement")
     parser.add_argument("--rounds", type=int, default=1, help="measurements per gateway (median reported)")
@@ -152,9 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, supergraphs)")
     args = parser.parse_args(argv)
     if args.gateways not in (None, "default", "all"):
-        unknown = [n for n in args.gateways.split(",") if n.strip() and n.strip() not in gw.GATEWAYS]
+        unknown = [n for n in gw.expand(args.gateways) if n not in gw.GATEWAYS]
         if unknown:
-            parser.error(f"unknown gateways {unknown}; known: {', '.join(gw.GATEWAYS)}")
+            parser.error(f"unknown gateways {unknown}; known: {', '.join([*gw.GATEWAYS, *gw.GROUPS])}")
     if args.compare is not None:
         args.compare = args.compare.resolve()
         if not (args.compare / "router" / "__main__.py").is_file():
@@ -170,8 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     if wrk is None:
         say(f"note: {WRK_HOWTO}")
     scenarios = ["guild", "ours"] if args.scenario == "all" else [args.scenario]
-    wanted = set(gw.GATEWAYS) if args.gateways in (None, "default", "all") else {
-        n.strip() for n in args.gateways.split(",") if n.strip()}
+    wanted = set(gw.GATEWAYS) if args.gateways in (None, "default", "all") else set(gw.expand(args.gateways))
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     procs = Processes(workdir)
     failed = False
