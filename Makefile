@@ -47,5 +47,5 @@ bench: install
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(NODE_DIR)/node_modules .pytest_cache
+	rm -rf $(VENV) $(NODE_DIR)/node_modules bench/node_modules .pytest_cache
 	find . -name '*.db' -o -name '*.db-wal' -o -name '*.db-shm' | xargs rm -f

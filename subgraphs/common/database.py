@@ -4,7 +4,10 @@ The same code must run on a SQLite file (the default) and on PostgreSQL. SQLite 
 help to be safe under concurrent requests: WAL so readers don't block the writer, a
 busy timeout so writers wait instead of failing, and ``BEGIN IMMEDIATE`` so a
 transaction that reads then writes cannot silently lose an update (Python's sqlite3
-driver would otherwise start the transaction only at the first write).
+driver would otherwise start the transaction only at the first write). Read-only
+sessions begin a plain deferred transaction instead: under WAL they never wait for a
+writer or for each other, where ``BEGIN IMMEDIATE`` would queue every read behind the
+write lock (and fail after the busy timeout under a burst of concurrent reads).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Any constant: the advisory lock that serialises schema creation in one database.
 SCHEMA_LOCK_KEY = 7_340_211_001
+# Execution option of the engine behind ``Database.session()`` (reads only).
+READ_ONLY_OPTION = "service_read_only"
 
 
 def async_database_url(url: str) -> str:
@@ -87,7 +92,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -103,6 +109,9 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+        )
         self._commit_listeners: list[Callable[[dict[Any, Any]], None]] = []
 
     def on_commit(self, listener: Callable[[dict[Any, Any]], None]) -> None:
@@ -128,8 +137,8 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads; callers that write use ``transaction()``."""
-        async with self.sessions() as session:
+        """A session for reads only (a deferred transaction on SQLite); writers use ``transaction()``."""
+        async with self.read_sessions() as session:
             yield session
 
     async def create_schema(self, metadata: MetaData) -> None:

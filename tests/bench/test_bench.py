@@ -95,7 +95,7 @@ def test_a_repeated_body_is_answered_from_memory_and_an_unknown_path_is_404() ->
 @pytest.mark.parametrize("generator", ["python", "wrk"])
 def test_the_load_generators_count_every_wrong_answer(procs: Processes, tmp_path: Path, generator: str) -> None:
     if generator == "wrk" and shutil.which("wrk") is None:
-        pytest.skip("wrk is not installed (apt-get install -y wrk); the bench falls back to the Python generator")
+        pytest.fail("wrk is not installed: apt-get install -y wrk (.ci/run installs it); make bench falls back to a Python generator")
     body = tmp_path / "body.json"
     body.write_text('{"query":"{ x }"}')
     right = tmp_path / "right.json"

@@ -58,3 +58,18 @@ async def test_ping_reports_reachability(database: Database, tmp_path) -> None: 
     broken = Database("postgresql://nobody@127.0.0.1:1/none")
     assert not await broken.ping()
     await broken.dispose()
+
+
+async def test_reads_do_not_wait_for_an_open_write_transaction(database: Database) -> None:
+    """A reader sees the last committed value at once while a writer holds its lock (WAL/MVCC)."""
+
+    async def read() -> int | None:
+        async with database.session() as session:
+            return await session.scalar(select(counters.c.value).where(counters.c.id == 1))
+
+    async with database.transaction() as writer:
+        await writer.execute(update(counters).where(counters.c.id == 1).values(value=7))
+        # Several readers at once, each within two seconds (the busy timeout is ten).
+        values = await asyncio.wait_for(asyncio.gather(*(read() for _ in range(5))), timeout=2)
+        assert values == [0] * 5
+    assert await read() == 7
