@@ -112,6 +112,12 @@ def _negotiate(accept: str | None) -> Negotiated:
     return negotiate(accept)
 
 
+def _too_large(limit: int) -> RequestError:
+    return _request_error(
+        f"Request body exceeds the limit of {limit} bytes (ROUTER_MAX_BODY_BYTES).", "PAYLOAD_TOO_LARGE", 413
+    )
+
+
 def _decode_json(body: bytes) -> Any:
     try:
         return orjson.loads(body)
@@ -271,22 +277,20 @@ class GraphQLEndpoint:
 
     async def _read_body(self, request: HttpRequest) -> bytes:
         limit = self.config.limits.max_body_bytes
-        too_large = _request_error(
-            f"Request body exceeds the limit of {limit} bytes (ROUTER_MAX_BODY_BYTES).", "PAYLOAD_TOO_LARGE", 413
-        )
         declared = request.headers.get("content-length")
         if declared is not None:
             try:
-                if int(declared) > limit:
-                    raise too_large
+                declared_size = int(declared)
             except ValueError:
                 raise _request_error("Invalid Content-Length header.", "BAD_REQUEST", 400) from None
+            if declared_size > limit:
+                raise _too_large(limit)
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise too_large
+                raise _too_large(limit)
             chunks.append(chunk)
         body = b"".join(chunks)
         if not body.strip():
