@@ -19,7 +19,12 @@ from typing import Any
 
 import httpx
 import orjson
-from graphql import GraphQLInterfaceType, GraphQLUnionType, execute, parse
+from graphql import ExecutionResult, GraphQLInterfaceType, GraphQLUnionType, parse
+
+# graphql-core's plain `execute` refuses a schema declaring @defer, and the API schema does (for
+# clients); local operations (introspection, root __typename) never defer, so this one gives a
+# plain result for them.
+from graphql import experimental_execute_incrementally as execute
 
 from router.execution.http import HTTPClient, HTTPFailure, encode_headers
 from router.execution.jsonio import dumps
@@ -241,6 +246,7 @@ class Executor:
         cached = self._local_results.get(key)
         if cached is None:
             result = execute(self.supergraph.api_schema, _local_document(local.operation), variable_values=used)
+            assert isinstance(result, ExecutionResult), "local operations carry no @defer"
             cached = dumps([result.data, [e.formatted for e in result.errors or ()]])
             if len(self._local_results) >= LOCAL_RESULTS_CACHED:
                 self._local_results.pop(next(iter(self._local_results)))

@@ -488,3 +488,15 @@ def make_allows(authenticated: bool, scopes: frozenset[str], granted_policies: f
         return True
 
     return allows
+
+
+@dataclass(frozen=True)
+class Authorized:
+    """One caller's view of an operation: what to plan, what to shape the answer from
+    (the client's document when fields were removed, else None), the plan cache key
+    (one per verdict) and the removed selections to report."""
+
+    document: DocumentNode
+    shape_document: DocumentNode | None
+    plan_key: str
+    removed: tuple[Path, ...]

@@ -13,6 +13,11 @@ Sits in front of the GraphQL-over-HTTP endpoint and only looks at requests whose
   parts ``{}``, a fatal error as ``{"payload": null, "errors": [...]}``). Errors before
   the stream starts are an ordinary JSON response; queries and mutations are answered
   as ordinary JSON, as Apollo Router does without ``@defer``.
+- ``Accept: multipart/mixed;deferSpec=20220824``: incremental delivery of a query or
+  mutation that uses ``@defer`` (Apollo Router's format: boundary ``-``, one JSON part
+  per payload, the first ``{"data", "hasNext"}``, then ``{"incremental", "hasNext"}``).
+  Operations without an active ``@defer``, and every request error, are answered by the
+  plain endpoint (JSON, de-duplicated as usual); a deferred answer is never shared.
 
 Closing the HTTP connection ends the subscription and its subgraph WebSocket.
 """
@@ -42,22 +47,43 @@ from router.server.subscription_limits import SubscriptionSlots
 log = logging.getLogger("router.server.streaming")
 
 SSE = "sse"
-MULTIPART = "multipart"
+MULTIPART = "multipart"  # Apollo's multipart subscriptions
+DEFER = "defer"  # incremental delivery (@defer)
+MULTIPART_OR_DEFER = "multipart+defer"  # an Accept that names both specs
 MULTIPART_CONTENT_TYPE = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
+DEFER_CONTENT_TYPE = 'multipart/mixed;boundary="-";deferSpec=20220824'
 _PART_HEAD = b"\r\ncontent-type: application/json\r\n\r\n"
+_DEFER_PART_HEAD = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
 
 
 def streaming_mode(scope: Scope) -> str | None:
-    """``sse``, ``multipart`` or None (not a streaming request), from the Accept header."""
+    """``sse``, ``multipart``, ``defer``, both multipart specs, or None (not a streaming request)."""
     for name, value in scope["headers"]:
         if name == b"accept":
             accept = value.lower()
             if b"text/event-stream" in accept:
                 return SSE
-            if b"multipart/mixed" in accept and b"subscriptionspec" in accept:
-                return MULTIPART
-            return None
+            if b"multipart/mixed" not in accept:
+                return None
+            subscriptions = b"subscriptionspec" in accept
+            defer = _accepts_defer(accept)
+            if subscriptions and defer:
+                return MULTIPART_OR_DEFER
+            return MULTIPART if subscriptions else DEFER if defer else None
     return None
+
+
+def _accepts_defer(accept: bytes) -> bool:
+    """A ``multipart/mixed`` range with ``deferSpec=20220824`` (the one incremental format we speak)."""
+    for item in accept.split(b","):
+        parts = [part.strip() for part in item.split(b";")]
+        if parts[0] != b"multipart/mixed":
+            continue
+        for param in parts[1:]:
+            name, _, spec = param.partition(b"=")
+            if name.strip() == b"deferspec" and spec.strip().strip(b'"') == b"20220824":
+                return True
+    return False
 
 
 class StreamingFront:
@@ -90,9 +116,18 @@ class StreamingFront:
             )), JSON).send(send)
             return
         subscription = is_subscription(gateway, graphql_request)
-        if mode == MULTIPART and not subscription:
+        if mode in (DEFER, MULTIPART_OR_DEFER) and not subscription:
+            if not await self._deferred(gateway, graphql_request, scope["method"], principal, request.headers, send, receive):
+                await self.http(scope, _replay(body, receive), send)  # nothing deferred: plain JSON
+            return
+        if mode in (MULTIPART, DEFER, MULTIPART_OR_DEFER) and not subscription:
             await self.http(scope, _replay(body, receive), send)  # queries and mutations: plain JSON
             return
+        if mode in (DEFER, MULTIPART_OR_DEFER):
+            if mode == DEFER:  # a subscription over a defer-only Accept: refused as plain JSON would be
+                await self.http(scope, _replay(body, receive), send)
+                return
+            mode = MULTIPART
         headers = request.headers
         if not subscription:
             events: AsyncIterator[dict[str, Any]] = _single(gateway, graphql_request, scope["method"], principal, headers)
@@ -110,6 +145,28 @@ class StreamingFront:
             await _stream(mode, accepted.events, send, receive, self.config.subscriptions.http_heartbeat)
         finally:
             self.slots.release()
+
+    async def _deferred(
+        self,
+        gateway: Gateway,
+        request: GraphQLRequest,
+        method: str,
+        principal: Principal,
+        headers: dict[str, str],
+        send: Send,
+        receive: Receive,
+    ) -> bool:
+        """Stream a query or mutation with an active ``@defer``; False when there is none (or the
+        request fails before execution: the plain endpoint then answers with the right status)."""
+        try:
+            prepared, variables = gateway.prepare(request, method=method)
+            if not gateway.deferred(prepared, variables):
+                return False
+            payloads = gateway.incremental(prepared, variables, principal, headers)
+        except RequestError:
+            return False
+        await _stream(DEFER, payloads, send, receive, None)
+        return True
 
     async def _read(self, request: HttpRequest) -> tuple[Any, Principal, bytes]:
         """The request (a GET's GraphQLRequest or a POST's decoded JSON), its caller and the
@@ -193,14 +250,16 @@ class _MultipartFrames:
     """Each chunk ends with the boundary, so a client can use a part as soon as it arrives."""
 
     content_type = MULTIPART_CONTENT_TYPE.encode()
+    _boundary = b"\r\n--graphql"
+    _head = _PART_HEAD
 
     def __init__(self) -> None:
         self._first = True
 
     def _part(self, body: bytes) -> bytes:
-        head = b"\r\n--graphql" + _PART_HEAD if self._first else _PART_HEAD
+        head = self._boundary + self._head if self._first else self._head
         self._first = False
-        return head + body + b"\r\n--graphql"
+        return head + body + self._boundary
 
     def event(self, response: dict[str, Any]) -> bytes:
         return self._part(orjson.dumps({"payload": response}))
@@ -215,11 +274,27 @@ class _MultipartFrames:
         return self._part(orjson.dumps({"payload": None, "errors": errors})) + b"--\r\n"
 
 
+class _DeferFrames(_MultipartFrames):
+    """Incremental delivery: the payloads themselves as parts, boundary ``-``."""
+
+    content_type = DEFER_CONTENT_TYPE.encode()
+    _boundary = b"\r\n---"
+    _head = _DEFER_PART_HEAD
+
+    def event(self, response: dict[str, Any]) -> bytes:
+        return self._part(orjson.dumps(response))
+
+    def failure(self, errors: list[dict[str, Any]]) -> bytes:
+        return self._part(orjson.dumps({"errors": errors, "hasNext": False})) + b"--\r\n"
+
+
 async def _stream(
     mode: str, events: AsyncIterator[dict[str, Any]], send: Send, receive: Receive, heartbeat: float | None
 ) -> None:
     """Send ``events`` as SSE events or multipart parts, with heartbeats, until done or the client leaves."""
-    frames: _SseFrames | _MultipartFrames = _SseFrames() if mode == SSE else _MultipartFrames()
+    frames: _SseFrames | _MultipartFrames = (
+        _SseFrames() if mode == SSE else _DeferFrames() if mode == DEFER else _MultipartFrames()
+    )
     headers = [(b"content-type", frames.content_type), (b"cache-control", b"no-cache, no-store"),
                (b"x-accel-buffering", b"no")]
     headers += [(name.lower().encode(), value.encode()) for name, value in BASE_HEADERS.items() if name.lower() != "cache-control"]

@@ -34,6 +34,7 @@ from graphql import (
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
     build_ast_schema,
+    parse,
     validate_schema,
 )
 
@@ -169,8 +170,16 @@ class _ApiFilter:
         )
 
 
+# Apollo Router declares @defer in the API schema when defer support is on (ours always is), so that
+# clients' validation and introspection see it; graphql-core's specified rules then check its use.
+DEFER_DIRECTIVE_SDL = "directive @defer(label: String, if: Boolean! = true) on FRAGMENT_SPREAD | INLINE_FRAGMENT"
+
+
 def api_document(document: DocumentNode, links: Links, inaccessible_directive: str | None) -> DocumentNode:
-    return _ApiFilter(document, links, inaccessible_directive).run()
+    api = _ApiFilter(document, links, inaccessible_directive).run()
+    if any(isinstance(d, DirectiveDefinitionNode) and d.name.value == "defer" for d in api.definitions):
+        return api
+    return DocumentNode(definitions=(*api.definitions, *parse(DEFER_DIRECTIVE_SDL).definitions))
 
 
 def build_schema_checked(document: DocumentNode, what: str) -> GraphQLSchema:
