@@ -47,12 +47,17 @@ def parse_multipart(response: httpx.Response) -> list[dict[str, Any]]:
     return parts
 
 
-def merge_into(target: dict[str, Any], data: dict[str, Any]) -> None:
-    for key, value in data.items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
-            merge_into(target[key], value)
-        else:
-            target[key] = value
+def merge(target: Any, value: Any) -> Any:
+    """Deep merge as Apollo Client does it: objects by key, lists item by item."""
+    if isinstance(target, dict) and isinstance(value, dict):
+        for key, item in value.items():
+            target[key] = merge(target[key], item) if key in target else copy.deepcopy(item)
+        return target
+    if isinstance(target, list) and isinstance(value, list) and len(target) == len(value):
+        for index, item in enumerate(value):
+            target[index] = merge(target[index], item)
+        return target
+    return copy.deepcopy(value)
 
 
 def apply(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -65,7 +70,7 @@ def apply(parts: list[dict[str, Any]]) -> dict[str, Any]:
             for step in entry["path"]:
                 target = target[step]
             if entry["data"] is not None:
-                merge_into(target, entry["data"])
+                merge(target, entry["data"])
             errors += entry.get("errors", [])
         errors += part.get("errors", [])
     if errors:

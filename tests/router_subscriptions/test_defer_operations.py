@@ -65,3 +65,19 @@ async def test_defer_in_a_subscription_is_refused(router: Router) -> None:
             headers={"accept": "application/json"},
         )
         assert plain.json()["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_NOT_SUPPORTED"
+
+
+async def test_an_accept_naming_both_multipart_specs_streams_each_kind_its_way(router: Router) -> None:
+    both = {"accept": 'multipart/mixed;subscriptionSpec="1.0",multipart/mixed;deferSpec=20220824,application/json'}
+    async with httpx.AsyncClient(timeout=10) as client:
+        subscription = await client.post(router.url, json={"query": "subscription { countdown(start: 2) }"}, headers=both)
+        assert subscription.headers["content-type"] == 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
+        assert b'{"payload":{"data":{"countdown":2}}}' in subscription.content
+        assert subscription.content.endswith(b"\r\n--graphql--\r\n")
+        deferred = await client.post(
+            router.url, json={"query": 'mutation { addReview(productId: "2", body: "c") { body ... @defer { product { name } } } }'},
+            headers=both,
+        )
+    got = parts(deferred)
+    assert got[0] == {"data": {"addReview": {"body": "c"}}, "hasNext": True}
+    assert got[1] == {"incremental": [{"data": {"product": {"name": "Desk"}}, "path": ["addReview"]}], "hasNext": False}
