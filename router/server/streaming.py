@@ -116,17 +116,15 @@ class StreamingFront:
             )), JSON).send(send)
             return
         subscription = is_subscription(gateway, graphql_request)
-        if mode in (DEFER, MULTIPART_OR_DEFER) and not subscription:
-            if not await self._deferred(gateway, graphql_request, scope["method"], principal, request.headers, send, receive):
-                await self.http(scope, _replay(body, receive), send)  # nothing deferred: plain JSON
-            return
-        if mode in (MULTIPART, DEFER, MULTIPART_OR_DEFER) and not subscription:
-            await self.http(scope, _replay(body, receive), send)  # queries and mutations: plain JSON
-            return
-        if mode in (DEFER, MULTIPART_OR_DEFER):
-            if mode == DEFER:  # a subscription over a defer-only Accept: refused as plain JSON would be
-                await self.http(scope, _replay(body, receive), send)
+        if not subscription and mode in (DEFER, MULTIPART_OR_DEFER):
+            if await self._deferred(gateway, graphql_request, scope["method"], principal, request.headers, send, receive):
                 return
+        if mode != SSE and (not subscription or mode == DEFER):
+            # Multipart queries and mutations with nothing deferred, and subscriptions over a
+            # defer-only Accept (refused there), are the plain endpoint's: JSON.
+            await self.http(scope, _replay(body, receive), send)
+            return
+        if mode == MULTIPART_OR_DEFER:
             mode = MULTIPART
         headers = request.headers
         if not subscription:
