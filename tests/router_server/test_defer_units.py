@@ -103,3 +103,41 @@ def test_errors_follow_their_entry_and_propagated_nulls_end_up_in_the_last_paylo
 
 def test_nothing_deferred_into_delivered_objects_is_a_lone_final_payload() -> None:
     assert split("{ first { ... @defer { id } } }", {"data": {"first": None}}, {"first": None}) == [{"hasNext": False}]
+
+
+async def test_deferred_operations_are_planned_once_per_defer_condition(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from router.auth import ANONYMOUS, Authenticator
+    from router.config import RouterConfig
+    from router.gateway.engine import FederatedEngine
+    from router.gateway.pipeline import Gateway
+    from router.gateway.request import GraphQLRequest
+    from router.planning import QueryPlanner
+    from router.supergraph import load_supergraph
+
+    planned: list[str] = []
+    real_plan = QueryPlanner.plan
+
+    def counting_plan(self: QueryPlanner, document: Any, *args: Any, **kwargs: Any) -> Any:
+        planned.append(print_ast(document))
+        return real_plan(self, document, *args, **kwargs)
+
+    monkeypatch.setattr(QueryPlanner, "plan", counting_plan)
+    sdl = (Path(__file__).with_name("fixtures") / "supergraph.graphql").read_text()
+    config = RouterConfig()
+    engine = FederatedEngine(load_supergraph(sdl), config)
+    gateway = Gateway(engine, config, Authenticator(config.auth))
+    query = "query Q($d: Boolean!) { users { id ... @defer(if: $d) { name } ... @defer { reviews { id } } } }"
+    try:
+        for d in (True, True, False, False, True):
+            prepared, variables = gateway.prepare(GraphQLRequest(query, None, {"d": d}), method="POST")
+            assert gateway.deferred(prepared, variables)
+            stream = gateway.incremental(prepared, variables, ANONYMOUS, {})
+            await stream.aclose()  # type: ignore[attr-defined]
+    finally:
+        await engine.aclose()
+    # the full operation once, the primary once per value of $d
+    assert len(planned) == 3
+    assert sum("name" not in text and "reviews" not in text for text in planned) == 1  # primary, d=true
+    assert sum("name" in text and "reviews" not in text for text in planned) == 1  # primary, d=false
