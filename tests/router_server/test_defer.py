@@ -277,3 +277,29 @@ def test_a_deferred_answer_is_never_shared_between_callers(federated: Federated)
     for response in responses:
         parts = parse_multipart(response)
         assert apply(parts) == {"data": {"users": [{"name": "Ann"}, {"name": "Bob"}], "slow": "finally"}}
+
+
+@pytest.mark.node
+def test_apollo_client_reads_the_stream_and_merges_it_into_the_plain_answer(federated: Federated) -> None:
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    if shutil.which("node") is None or not (root / "tools/node/node_modules/@apollo/client").exists():
+        pytest.fail("node and tools/node/node_modules are required (run `make node`)")
+    queries = [
+        '{ users { id name ... @defer(label: "reviews") { reviews { body } } } }',
+        '{ reviews { id ... @defer(label: "outer") { body author { id ... @defer(label: "inner") { name } } } } }',
+        "{ users { name } ... @defer { slow } }",
+    ]
+    done = subprocess.run(
+        ["node", str(Path(__file__).with_name("apollo_client_defer.mjs")), federated.url + "/graphql", json.dumps(queries)],
+        cwd=root, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for query, result in zip(queries, json.loads(done.stdout)):
+        assert len(result["chunks"]) >= 2, result  # the link saw the initial part and incremental ones
+        assert result["chunks"][0]["hasNext"] is True and result["chunks"][-1]["hasNext"] is False
+        assert result["data"] == post(federated, without_defer(query), accept="application/json").json()["data"]
