@@ -91,6 +91,9 @@ class RouterConfig:
     # credentials) share one execution; identical in-flight subgraph queries share one call.
     dedupe_requests: bool = True
     dedupe_subgraph_requests: bool = True
+    # Identical subgraph subscriptions (same subgraph, operation, variables and forwarded
+    # headers) share one subgraph WebSocket; each client completes its events itself.
+    dedupe_subscriptions: bool = True
     hot_reload: bool = False
     # Serving processes; None = one per usable CPU (router.server.workers.usable_cpus).
     workers: int | None = None
@@ -263,6 +266,7 @@ def load_config(env: Mapping[str, str]) -> RouterConfig:
         document_cache_size=_int(env, "ROUTER_DOCUMENT_CACHE_SIZE", 2_000, minimum=1),
         dedupe_requests=_bool(env, "ROUTER_DEDUPE_REQUESTS", True),
         dedupe_subgraph_requests=_bool(env, "ROUTER_DEDUPE_SUBGRAPH_REQUESTS", True),
+        dedupe_subscriptions=_bool(env, "ROUTER_DEDUPE_SUBSCRIPTIONS", True),
         hot_reload=_bool(env, "ROUTER_HOT_RELOAD", False),
         workers=parse_workers(env.get("ROUTER_WORKERS")),
         log_level=(env.get("ROUTER_LOG_LEVEL") or "warning").lower(),

@@ -1,7 +1,8 @@
 """One subscription to one subgraph over graphql-transport-ws (the ``websockets`` library).
 
-Each client subscription gets its own subgraph WebSocket: closing it is how the
-subgraph learns the client went away, and one broken subgraph connection ends one
+Each subgraph subscription (shared by identical client subscriptions, see
+``shared_subscriptions``) gets its own subgraph WebSocket: closing it is how the
+subgraph learns its clients went away, and one broken subgraph connection ends one
 subscription only. Failures become GraphQL errors with Apollo Router's codes
 (``WEBSOCKET_INIT_ERROR``, ``WEBSOCKET_ACK_ERROR``, ``WEBSOCKET_ACK_ERROR_TIMEOUT``,
 ``WEBSOCKET_CLOSE_ERROR``, ``WEBSOCKET_MESSAGE_ERROR``), so clients can tell a subgraph

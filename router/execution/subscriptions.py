@@ -6,6 +6,10 @@ ordinary executor runs the remaining fetches of the same plan with it as the roo
 (entity jumps for fields of other subgraphs, ``@requires``...), then shapes it like
 any response: one code path for queries and events, no parallel implementation.
 Events are completed one at a time, so clients see them in the subgraph's order.
+
+With ``dedupe`` on, identical subgraph subscriptions (same URL, operation, variables
+and forwarded headers) are opened once and shared (``shared_subscriptions``); only the
+source is shared, every client still completes each event through its own plan.
 """
 
 from __future__ import annotations
@@ -18,6 +22,12 @@ from typing import Any
 from router.execution.executor import REDACTED, Executor, _Run
 from router.execution.merge import deep_merge
 from router.execution.shaping import Shaper
+from router.execution.shared_subscriptions import (
+    DEFAULT_BUFFER_LIMIT,
+    ClientTooSlow,
+    SharedSubscriptions,
+    subscription_key,
+)
 from router.execution.subgraph_ws import SourceError, subgraph_events
 from router.planning.aliases import apply_renames
 from router.planning.plan import FetchNode
@@ -71,6 +81,8 @@ class SubscriptionExecutor:
         timeouts: Mapping[str, float] | None = None,
         default_timeout: float = 30.0,
         max_message_bytes: int = 2**24,
+        dedupe: bool = True,
+        client_buffer: int = DEFAULT_BUFFER_LIMIT,
     ) -> None:
         self.executor = executor
         self.urls = dict(urls)
@@ -79,6 +91,7 @@ class SubscriptionExecutor:
         self.max_message_bytes = max_message_bytes
         self._closing = asyncio.Event()
         self.active = 0
+        self.shared = SharedSubscriptions(client_buffer) if dedupe else None
 
     async def subscribe(
         self,
@@ -99,15 +112,25 @@ class SubscriptionExecutor:
         subgraph = source.subgraph
         if self._closing.is_set():
             raise SourceError([_reload_error()])
-        events = subgraph_events(
-            subgraph,
-            self.urls[subgraph],
-            source.operation,
-            {name: variables[name] for name in source.variable_names if name in variables},
-            headers=headers,
-            timeout=self.timeouts.get(subgraph, self.default_timeout),
-            max_message_bytes=self.max_message_bytes,
-        )
+        url = self.urls[subgraph]
+        source_variables = {name: variables[name] for name in source.variable_names if name in variables}
+
+        def open_source() -> AsyncIterator[dict[str, Any]]:
+            return subgraph_events(
+                subgraph,
+                url,
+                source.operation,
+                source_variables,
+                headers=headers,
+                timeout=self.timeouts.get(subgraph, self.default_timeout),
+                max_message_bytes=self.max_message_bytes,
+            )
+
+        if self.shared is None:
+            events = open_source()
+        else:
+            key = subscription_key(url, source.operation, source_variables, headers)
+            events = self.shared.events(key, open_source)
         self.active += 1
         closing = asyncio.ensure_future(self._closing.wait())
         following: asyncio.Future[dict[str, Any]] | None = None
@@ -121,6 +144,8 @@ class SubscriptionExecutor:
                     event = following.result()
                 except StopAsyncIteration:
                     return
+                except ClientTooSlow:
+                    raise
                 except SourceError as failure:
                     raise SourceError(self._masked(failure.errors)) from None
                 yield await self.complete(subscription, event, variables, headers, shape_operation, errors)

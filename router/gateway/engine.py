@@ -148,6 +148,7 @@ class FederatedEngine:
                 timeouts=subgraph_timeouts(self._config, list(self.supergraph.subgraphs)),
                 default_timeout=self._config.subgraph_timeout,
                 max_message_bytes=max(self._config.limits.max_body_bytes, 2**24),
+                dedupe=self._config.dedupe_subscriptions,
             )
         shape = None if shape_document is None else self._shape(shape_document, operation_name, variables)
         return self._subscriptions.subscribe(

@@ -47,6 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="identical in-flight subgraph queries share one call (env ROUTER_DEDUPE_SUBGRAPH_REQUESTS, default on)",
     )
+    parser.add_argument(
+        "--dedupe-subscriptions",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="identical subgraph subscriptions (same operation, variables and forwarded headers) share one "
+        "subgraph WebSocket (env ROUTER_DEDUPE_SUBSCRIPTIONS, default on)",
+    )
     parser.add_argument("--log-level", help="debug, info, warning (default), error (env ROUTER_LOG_LEVEL)")
     parser.add_argument(
         "--workers",
@@ -67,6 +74,7 @@ def build_config(args: argparse.Namespace) -> RouterConfig:
         hot_reload=args.hot_reload,
         dedupe_requests=args.dedupe_requests,
         dedupe_subgraph_requests=args.dedupe_subgraph_requests,
+        dedupe_subscriptions=args.dedupe_subscriptions,
         log_level=args.log_level.lower() if args.log_level else None,
     )
 

@@ -35,12 +35,16 @@ class Broker:
         return len(self.queues)
 
     async def stream(self, product_id: str | None = None) -> AsyncGenerator[Review, None]:
-        queue: asyncio.Queue[Review] = asyncio.Queue()
+        queue: asyncio.Queue[Review | str] = asyncio.Queue()
         self.queues.add(queue)
         self.opened += 1
         try:
             while True:
                 review = await queue.get()
+                if isinstance(review, str):  # ``end``: complete, or break the subscription
+                    if review == "complete":
+                        return
+                    raise StreamBroken()
                 if product_id is None or review.product_id == product_id:
                     yield review
         finally:
@@ -49,6 +53,16 @@ class Broker:
     def publish(self, review: Review) -> None:
         for queue in self.queues:
             queue.put_nowait(review)
+
+    def end(self, how: str) -> int:
+        """End every open stream: ``complete`` returns, anything else raises StreamBroken."""
+        for queue in self.queues:
+            queue.put_nowait(how)
+        return len(self.queues)
+
+
+class StreamBroken(Exception):
+    """The test asked the open streams to fail."""
 
 
 BROKER = Broker()
@@ -102,6 +116,11 @@ class ReviewsMutation:
         BROKER.publish(review)
         return review
 
+    @strawberry.mutation
+    def end_streams(self, how: str) -> int:
+        """Complete (``complete``) or break (``break``) every open stream; how many there were."""
+        return BROKER.end(how)
+
 
 def _authorization(info: Info) -> tuple[Any, str | None]:
     websocket = info.context["request"]
@@ -136,6 +155,16 @@ class ReviewsSubscription:
         params, header = _authorization(info)
         yield str((params or {}).get("Authorization"))
         yield str(header)
+
+    @strawberry.subscription
+    async def review_bodies(self, info: Info) -> AsyncGenerator[str, None]:
+        """Bodies of new reviews until ``endStreams``: completed, or the socket broken (code 1011)."""
+        try:
+            async for review in BROKER.stream():
+                yield review.body
+        except StreamBroken:
+            await info.context["request"].close(code=1011)
+            await asyncio.sleep(10)
 
     @strawberry.subscription
     async def dropped(self, info: Info) -> AsyncGenerator[int, None]:
