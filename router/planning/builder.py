@@ -527,9 +527,37 @@ class StepPlanner:
     def _shared_interface_fields(
         self, subgraph: str, interface: str, selection: Selection, provided: Provided
     ) -> tuple[Field, ...]:
+        """Interface fields every type selects alike, planned once on the interface here.
+
+        Local ones are always safe. When every possible type selects a field (the client
+        selected it on the interface; only ``__typename`` or type-conditioned extras need the
+        real types), it resolves exactly as it would without those extras, through
+        @interfaceObject subgraphs too: selecting ``__typename`` must not change which
+        subgraph answers a field (the @defer full document adds it everywhere). That is done
+        only when no interface field selected here needs a requirement sent: such a fetch,
+        planned after the real types are known, must not meet one planned on the interface."""
         if not selection.by_type:
             return ()
-        interface_fields = getattr(self.graph.schema.type_map.get(interface), "fields", {})
+        interface_type = self.graph.schema.type_map.get(interface)
+        interface_fields = getattr(interface_type, "fields", {})
+        selected_types = {name for name, _ in selection.by_type}
+        every_type = selection.common is not None or selected_types >= {
+            t.name for t in self.graph.schema.get_possible_types(interface_type)  # type: ignore[arg-type]
+        }
+        local_fields: set[str] = set()
+        plain: set[str] = set()
+        if every_type:
+            for _, fields in selection.by_type:
+                for field in fields:
+                    if field.name == "__typename" or field.name not in interface_fields or field.name in local_fields:
+                        continue
+                    local = self.graph.local(subgraph, interface, field.name, provided)
+                    if local is not None and not local.entity_only:
+                        local_fields.add(field.name)
+                    elif self._plain_jump(subgraph, interface, field, provided):
+                        plain.add(field.name)
+                    else:
+                        every_type = False
         first = selection.by_type[0][1]
         shared = []
         for field in first:
@@ -540,7 +568,18 @@ class StepPlanner:
             local = self.graph.local(subgraph, interface, field.name, provided)
             if local is not None and not local.entity_only:
                 shared.append(field)
+            elif every_type and field.name in plain:
+                shared.append(field)
         return tuple(shared)
+
+    def _plain_jump(self, subgraph: str, interface: str, field: Field, provided: Provided) -> bool:
+        """Whether the field is reached from the interface here by one entity jump with nothing
+        to send besides the key (no @requires, no @fromContext)."""
+        cost, option = self.field_cost(subgraph, interface, interface, field, provided, 0)
+        if cost >= INF or not isinstance(option, EntityOption):
+            return False
+        target = self.graph.field_in_option(option, field.name)
+        return target is not None and target.requires is None and not target.context_arguments
 
     def _interface_entity_option(self, interface: str) -> EntityOption:
         meta = self.supergraph.types[interface]

@@ -276,7 +276,8 @@ async def test_objects_sent_as_one_interface_object_type_are_only_asked_their_ow
 async def test_identical_fetches_at_one_path_sent_as_one_call_send_every_type(monkeypatch: Any) -> None:
     # Without sibling merging, Book and Film objects get two fetches to `more` with the same
     # text at the same path; the executor sends them as one call (schedule.py), which must
-    # carry the representations of both types, not only the first fetch's.
+    # carry the representations of both types, not only the first fetch's. (Show selects
+    # nothing: were every type to select `label`, it would be planned once on the interface.)
     import router.planning.planner as planner_module
 
     monkeypatch.setattr(planner_module, "merge_siblings", lambda steps: steps)
@@ -286,6 +287,7 @@ async def test_identical_fetches_at_one_path_sent_as_one_call_send_every_type(mo
         interface Node @key(fields: "id") { id: ID! }
         type Book implements Node @key(fields: "id") { id: ID! }
         type Film implements Node @key(fields: "id") { id: ID! }
+        type Show implements Node @key(fields: "id") { id: ID! }
         """),
         references={"Node": _node},
     )
@@ -316,7 +318,8 @@ async def test_identical_fetches_at_one_path_sent_as_one_call_send_every_type(mo
 
 async def test_per_type_fetches_with_identical_selections_merge_whichever_comes_first() -> None:
     # Book selects more than Film and Show: Film's and Show's fetches to `more` are identical
-    # and merge into one, even though the first (Book's) merges with neither.
+    # and merge into one, even though the first (Book's) merges with neither. (Clip selects
+    # nothing: were every type to select `label`, it would be planned once on the interface.)
     home = Subgraph(
         "home",
         fed2("key", """
@@ -324,6 +327,7 @@ async def test_per_type_fetches_with_identical_selections_merge_whichever_comes_
         type Book implements Node @key(fields: "id") { id: ID! }
         type Film implements Node @key(fields: "id") { id: ID! }
         type Show implements Node @key(fields: "id") { id: ID! }
+        type Clip implements Node @key(fields: "id") { id: ID! }
         """),
         references={"Node": lambda rep: {"__typename": {"b": "Book", "f": "Film", "s": "Show"}[rep["id"][0]], "id": rep["id"]}},
     )
