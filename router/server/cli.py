@@ -17,43 +17,37 @@ from router.config import ConfigError, RouterConfig, load_config, parse_workers
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
+# On/off flags as (flag, RouterConfig field, help); a flag not given leaves the environment's value.
+SWITCHES: tuple[tuple[str, str, str], ...] = (
+    ("--introspection", "introspection", "answer __schema/__type queries (env ROUTER_INTROSPECTION, default on)"),
+    ("--hot-reload", "hot_reload", "reload the supergraph file when it changes (env ROUTER_HOT_RELOAD)"),
+    (
+        "--dedupe-requests",
+        "dedupe_requests",
+        "identical concurrent client queries with the same headers share one execution "
+        "(env ROUTER_DEDUPE_REQUESTS, default on)",
+    ),
+    (
+        "--dedupe-subgraph-requests",
+        "dedupe_subgraph_requests",
+        "identical in-flight subgraph queries share one call (env ROUTER_DEDUPE_SUBGRAPH_REQUESTS, default on)",
+    ),
+    (
+        "--dedupe-subscriptions",
+        "dedupe_subscriptions",
+        "identical subgraph subscriptions (same operation, variables and forwarded headers) share one "
+        "subgraph WebSocket (env ROUTER_DEDUPE_SUBSCRIPTIONS, default on)",
+    ),
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--supergraph", metavar="FILE", help="supergraph SDL file (env SUPERGRAPH_PATH)")
     parser.add_argument("supergraph_file", nargs="?", metavar="SUPERGRAPH", help="same as --supergraph")
     parser.add_argument("--host", help="interface to bind (env ROUTER_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (env ROUTER_PORT, default 8000)")
-    parser.add_argument(
-        "--introspection",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="answer __schema/__type queries (env ROUTER_INTROSPECTION, default on)",
-    )
-    parser.add_argument(
-        "--hot-reload",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="reload the supergraph file when it changes (env ROUTER_HOT_RELOAD)",
-    )
-    parser.add_argument(
-        "--dedupe-requests",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="identical concurrent client queries with the same headers share one execution "
-        "(env ROUTER_DEDUPE_REQUESTS, default on)",
-    )
-    parser.add_argument(
-        "--dedupe-subgraph-requests",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="identical in-flight subgraph queries share one call (env ROUTER_DEDUPE_SUBGRAPH_REQUESTS, default on)",
-    )
-    parser.add_argument(
-        "--dedupe-subscriptions",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="identical subgraph subscriptions (same operation, variables and forwarded headers) share one "
-        "subgraph WebSocket (env ROUTER_DEDUPE_SUBSCRIPTIONS, default on)",
-    )
+    for flag, field, help_text in SWITCHES:
+        parser.add_argument(flag, dest=field, action=argparse.BooleanOptionalAction, default=None, help=help_text)
     parser.add_argument("--log-level", help="debug, info, warning (default), error (env ROUTER_LOG_LEVEL)")
     parser.add_argument(
         "--workers",
@@ -70,12 +64,8 @@ def build_config(args: argparse.Namespace) -> RouterConfig:
         supergraph_path=args.supergraph or args.supergraph_file,
         host=args.host,
         port=args.port,
-        introspection=args.introspection,
-        hot_reload=args.hot_reload,
-        dedupe_requests=args.dedupe_requests,
-        dedupe_subgraph_requests=args.dedupe_subgraph_requests,
-        dedupe_subscriptions=args.dedupe_subscriptions,
         log_level=args.log_level.lower() if args.log_level else None,
+        **{field: getattr(args, field) for _, field, _ in SWITCHES},
     )
 
 
