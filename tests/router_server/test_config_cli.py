@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from router.config import ConfigError, load_config, subgraph_env_key
 from router.gateway.engine import subgraph_timeouts, subgraph_url_overrides
+from router.server.cli import SWITCHES, add_arguments, build_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,3 +117,16 @@ def test_serve_refuses_a_short_secret(tmp_path: Path) -> None:
     result = _serve("--supergraph", "x.graphql", env={"SECRET_KEY": "short"})
     assert result.returncode == 2
     assert "SECRET_KEY is too short" in result.stderr
+
+
+@pytest.mark.parametrize(("flag", "field"), [(flag, field) for flag, field, _ in SWITCHES])
+def test_each_switch_overrides_the_environment_both_ways(
+    flag: str, field: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    variable = "ROUTER_" + field.upper()
+    for environment, flag_given, expected in (("false", [], False), ("false", [flag], True),
+                                              ("true", [], True), ("true", ["--no-" + flag[2:]], False)):
+        monkeypatch.setenv(variable, environment)
+        assert getattr(build_config(parser.parse_args(flag_given)), field) is expected, (variable, environment, flag_given)
