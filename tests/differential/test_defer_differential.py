@@ -10,7 +10,6 @@ stream's shape is checked (one final ``hasNext: false``). No Node needed.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import random
 from typing import Any
@@ -39,6 +38,7 @@ from tests.differential.data import SubgraphHost
 from tests.differential.graphs import random_graph
 from tests.differential.harness import compose_graph
 from tests.differential.operations import random_operation
+from tests.support.incremental import apply
 
 SEED = 5000
 GRAPHS = 30
@@ -79,29 +79,6 @@ def with_defers(rng: random.Random, text: str) -> str:
     return print_ast(dataclasses.replace(document, definitions=definitions))
 
 
-def merge(target: Any, value: Any) -> Any:
-    if isinstance(target, dict) and isinstance(value, dict):
-        for key, item in value.items():
-            target[key] = merge(target[key], item) if key in target else copy.deepcopy(item)
-        return target
-    if isinstance(target, list) and isinstance(value, list) and len(target) == len(value):
-        for index, item in enumerate(value):
-            target[index] = merge(target[index], item)
-        return target
-    return copy.deepcopy(value)
-
-
-def merged(payloads: list[dict[str, Any]]) -> Any:
-    data = copy.deepcopy(payloads[0].get("data"))
-    for payload in payloads[1:]:
-        for entry in payload.get("incremental", ()):
-            target = data
-            for step in entry["path"]:
-                target = target[step]
-            merge(target, entry["data"])
-    return data
-
-
 async def test_deferred_answers_merge_into_the_plain_answer() -> None:
     host = SubgraphHost()
     compared = deferred = 0
@@ -140,7 +117,7 @@ async def test_deferred_answers_merge_into_the_plain_answer() -> None:
                         if plain.body.get("errors"):
                             continue
                         compared += 1
-                        assert merged(payloads) == plain.body["data"], f"seed {seed}\n{text}\n{op.variables}"
+                        assert apply(payloads) == {"data": plain.body["data"]}, f"seed {seed}\n{text}\n{op.variables}"
                         assert "errors" not in payloads[0] and not any("errors" in p for p in payloads[1:]), text
                 finally:
                     await engine.aclose()

@@ -3,7 +3,6 @@ like Apollo Client reads it, and the merged result compared with the same query 
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 
 from tests.router_server.conftest import make_token
 from tests.router_server.test_federated import Federated, start_federated, subgraph_servers  # noqa: F401 (fixtures)
+from tests.support.incremental import apply
 
 DEFER_ACCEPT = "multipart/mixed;deferSpec=20220824,application/json"  # what Apollo Client sends
 PART_HEAD = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
@@ -45,37 +45,6 @@ def parse_multipart(response: httpx.Response) -> list[dict[str, Any]]:
         assert chunk.startswith(PART_HEAD), chunk[:80]
         parts.append(orjson.loads(chunk[len(PART_HEAD):]))
     return parts
-
-
-def merge(target: Any, value: Any) -> Any:
-    """Deep merge as Apollo Client does it: objects by key, lists item by item."""
-    if isinstance(target, dict) and isinstance(value, dict):
-        for key, item in value.items():
-            target[key] = merge(target[key], item) if key in target else copy.deepcopy(item)
-        return target
-    if isinstance(target, list) and isinstance(value, list) and len(target) == len(value):
-        for index, item in enumerate(value):
-            target[index] = merge(target[index], item)
-        return target
-    return copy.deepcopy(value)
-
-
-def apply(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """What a client holds after every payload: the initial data with each entry merged at its path."""
-    result = {"data": copy.deepcopy(parts[0]["data"])}
-    errors = list(parts[0].get("errors", []))
-    for part in parts[1:]:
-        for entry in part.get("incremental", []):
-            target: Any = result["data"]
-            for step in entry["path"]:
-                target = target[step]
-            if entry["data"] is not None:
-                merge(target, entry["data"])
-            errors += entry.get("errors", [])
-        errors += part.get("errors", [])
-    if errors:
-        result["errors"] = errors
-    return result
 
 
 def check_has_next(parts: list[dict[str, Any]]) -> None:
