@@ -31,35 +31,24 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pika
-import psycopg
+from benchkit import AMQP_URL, databases, delete_namespace, free_port, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("users", "orders", "notifications", "recommendations")
-AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-POSTGRES_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 PLACED = re.compile(r"^Your order #(\d+) has been placed")
 PASSWORD = "bench-Passw0rd-42"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
+
+
 
 
 def summary(values: list[float]) -> str:
@@ -69,22 +58,7 @@ def summary(values: list[float]) -> str:
 # -- infrastructure ---------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def databases(kind: str, tmp: Path) -> Iterator[dict[str, str]]:
-    if kind == "sqlite":
-        yield {name: f"sqlite:///{tmp}/{name}.db" for name in SERVICES}
-        return
-    names = {name: f"bench_{name}_{uuid.uuid4().hex[:8]}" for name in SERVICES}
-    with psycopg.connect(POSTGRES_DSN, autocommit=True) as admin:
-        for database in names.values():
-            admin.execute(f'CREATE DATABASE "{database}"')
-    base = POSTGRES_DSN.rsplit("/", 1)[0]
-    try:
-        yield {name: f"{base}/{database}" for name, database in names.items()}
-    finally:
-        with psycopg.connect(POSTGRES_DSN, autocommit=True) as admin:
-            for database in names.values():
-                admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
 
 
 class Cluster:
@@ -148,17 +122,7 @@ class Cluster:
             log.close()
 
 
-def delete_namespace(namespace: str) -> None:
-    from subgraphs.common.events.topology import DEAD_LETTER_EXCHANGE, EXCHANGE, QUEUES
 
-    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
-    channel = connection.channel()
-    for spec in QUEUES:
-        for suffix in ("", ".retry", ".dead"):
-            channel.queue_delete(namespace + spec.name + suffix)
-    for exchange in (EXCHANGE, DEAD_LETTER_EXCHANGE):
-        channel.exchange_delete(namespace + exchange)
-    connection.close()
 
 
 # -- measurements ---------------------------------------------------------------------------------
@@ -254,7 +218,7 @@ def main() -> int:
     args = parser.parse_args()
 
     namespace = f"bench{uuid.uuid4().hex[:8]}."
-    with tempfile.TemporaryDirectory(prefix="bench-events-") as tmp_dir, databases(args.database, Path(tmp_dir)) as urls:
+    with tempfile.TemporaryDirectory(prefix="bench-events-") as tmp_dir, databases(args.database, Path(tmp_dir), SERVICES) as urls:
         cluster = Cluster(urls, namespace, Path(tmp_dir))
         try:
             cluster.wait_ready()
