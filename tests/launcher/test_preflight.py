@@ -5,10 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from scripts.launcher import preflight
 from scripts.launcher.plan import build_plan
@@ -17,20 +14,12 @@ from tests.support.ports import free_port
 GOOD_SECRET = "a-development-secret-that-is-long-enough-0123456789"
 
 
-@pytest.fixture
-def listener() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
-
-
-def test_a_taken_port_is_named_with_the_variable_that_moves_it(tmp_path: Path, listener: int) -> None:
-    plan = build_plan({"NOTIFICATIONS_PORT": str(listener), "USERS_PORT": str(free_port())}, tmp_path)
+def test_a_taken_port_is_named_with_the_variable_that_moves_it(tmp_path: Path, taken_port: int) -> None:
+    plan = build_plan({"NOTIFICATIONS_PORT": str(taken_port), "USERS_PORT": str(free_port())}, tmp_path)
     problems = preflight.port_problems(list(plan.subgraphs[:2]), plan.host)
     assert problems == [
-        f"port {listener} (notifications) is already in use: stop what listens there (another `make run`?) "
-        f"or choose another port, e.g. NOTIFICATIONS_PORT={listener + 1000 if listener + 1000 <= 65535 else listener - 1000} make run"
+        f"port {taken_port} (notifications) is already in use: stop what listens there (another `make run`?) "
+        f"or choose another port, e.g. NOTIFICATIONS_PORT={taken_port + 1000 if taken_port + 1000 <= 65535 else taken_port - 1000} make run"
     ]
 
 

@@ -4,13 +4,9 @@ left running. Each case fails in the checks, before any service starts."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.ports import free_port
@@ -33,14 +29,6 @@ def run_all(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
 def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
     assert "Traceback" not in result.stdout + result.stderr
     return [line for line in result.stderr.splitlines() if line.strip()]
-
-
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
 
 
 def test_port_in_use(tmp_path: Path, taken_port: int) -> None:
