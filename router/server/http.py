@@ -169,7 +169,7 @@ class GraphQLEndpoint:
             )
         media_type = negotiated.media_type
         try:
-            principal, body = await self._admit(request, method)
+            gateway, principal, body = await self._admit(request, method)
         except RequestError as error:
             return encode(GatewayResult.from_error(error), media_type)
         except Exception:
@@ -177,27 +177,31 @@ class GraphQLEndpoint:
             return encode(internal_error(), media_type)
         inflight = self.inflight
         if inflight is None:
-            response, _ = await self._execute(request, method, principal, body, media_type)
+            response, _ = await self._execute(gateway, request, principal, body, media_type)
             return response
         key = (method, media_type, request.query_string if body is None else body, header_key(request.headers))
-        return await inflight.run(key, lambda: self._execute(request, method, principal, body, media_type))
+        return await inflight.run(key, lambda: self._execute(gateway, request, principal, body, media_type))
 
-    async def _admit(self, request: HttpRequest, method: str) -> tuple[Principal, bytes | None]:
-        """The per-request checks (cheap, never shared): headers, credentials, the body's size."""
-        if self.gateway is None or self.authenticator is None:
+    async def _admit(self, request: HttpRequest, method: str) -> tuple[Gateway, Principal, bytes | None]:
+        """The per-request checks (cheap, never shared): headers, credentials, the body's size.
+
+        The gateway is taken once here: a hot reload swapping it mid-request changes nothing
+        for this request."""
+        gateway, authenticator = self.gateway, self.authenticator
+        if gateway is None or authenticator is None:
             raise _request_error("The router is starting; retry shortly.", "SERVICE_UNAVAILABLE", 503)
         if method == "POST":
             self._check_post_headers(request)
-        principal = self._authenticate(request, self.authenticator)
+        principal = self._authenticate(request, authenticator)
         body = await self._read_body(request) if method == "POST" else None
-        return principal, body
+        return gateway, principal, body
 
     async def _execute(
-        self, request: HttpRequest, method: str, principal: Principal, body: bytes | None, media_type: str
+        self, gateway: Gateway, request: HttpRequest, principal: Principal, body: bytes | None, media_type: str
     ) -> tuple[HttpResponse, bool]:
         """The response, and whether an identical concurrent request may receive the same one."""
         try:
-            result = await self._run(request, method, principal, body)
+            result = await self._run(gateway, request, principal, body)
         except RequestError as error:
             result = GatewayResult.from_error(error)
         except Exception:
@@ -207,11 +211,9 @@ class GraphQLEndpoint:
         return encode(result, media_type), shareable
 
     async def _run(
-        self, request: HttpRequest, method: str, principal: Principal, body: bytes | None
+        self, gateway: Gateway, request: HttpRequest, principal: Principal, body: bytes | None
     ) -> GatewayResult | list[GatewayResult]:
-        gateway = self.gateway
-        if gateway is None:
-            raise _request_error("The router is starting; retry shortly.", "SERVICE_UNAVAILABLE", 503)
+        """GET when there is no body (the query string holds the request), else POST."""
         if body is None:
             graphql_request = request_from_params(request.query_params)
             return await gateway.run(graphql_request, method="GET", principal=principal, headers=request.headers)
