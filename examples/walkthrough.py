@@ -179,14 +179,32 @@ def lifecycle_seconds(status_interval: float, steps: int) -> float:
     return (steps + 0.5) * status_interval if steps else 0.0
 
 
-def order_updates(client: GraphQLClient) -> list[dict[str, Any]]:
+def notifications_of(client: GraphQLClient, kind: str) -> list[dict[str, Any]]:
     notifications = client.execute(NOTIFICATIONS)["userNotifications"]
-    return sorted((n for n in notifications if n["type"] == "order_update"), key=lambda n: n["id"])
+    return sorted((n for n in notifications if n["type"] == kind), key=lambda n: n["id"])
+
+
+def order_updates(client: GraphQLClient) -> list[dict[str, Any]]:
+    return notifications_of(client, "order_update")
 
 
 def show_notification(printer: Printer, notification: dict[str, Any]) -> None:
     state = "read  " if notification["read"] else "unread"
     printer.answer(f"#{notification['id']} [{state}] {notification['content']}")
+
+
+def show_announced(client: GraphQLClient, printer: Printer, kind: str, count: int) -> list[dict[str, Any]] | None:
+    """Wait until at least ``count`` notifications of ``kind`` are in, and show them; None
+    when they do not all arrive in time (events are asynchronous)."""
+
+    def enough() -> list[dict[str, Any]] | None:
+        notifications = notifications_of(client, kind)
+        return notifications if len(notifications) >= count else None
+
+    found: list[dict[str, Any]] | None = wait_for(enough, EVENT_WAIT_SECONDS, printer)
+    for notification in found or ():
+        show_notification(printer, notification)
+    return found
 
 
 def run(options: Options, out: TextIO = sys.stdout) -> Outcome:
@@ -262,19 +280,13 @@ def _orders(client: GraphQLClient, printer: Printer, outcome: Outcome) -> None:
         printer.answer(f"order #{order['id']}: {quantity} x {product['name']} (${product['price']:.2f}) -> {order['status']}")
 
     printer.title("The order notifications (userNotifications)")
-    def placed_announced() -> list[dict[str, Any]] | None:
-        # The "placed" notification of each order comes first (events leave in order).
-        notifications = order_updates(client)
-        return notifications if len(notifications) >= len(outcome.orders) else None
-
-    found = wait_for(placed_announced, EVENT_WAIT_SECONDS, printer)
+    # The "placed" notification of each order comes first (events leave in order).
+    found = show_announced(client, printer, "order_update", len(outcome.orders))
     if not found:
         outcome.problems.append("no order notifications arrived")
         printer.answer(f"none within {EVENT_WAIT_SECONDS:.0f} s: is the notifications service connected to RabbitMQ?")
         return
     outcome.order_notifications = found
-    for notification in found:
-        show_notification(printer, notification)
 
 
 def _status_updates(
@@ -356,20 +368,12 @@ def _recommendations(client: GraphQLClient, printer: Printer, outcome: Outcome, 
     printer.answer(f"(each order brings new ones; the scheduled refresh adds more every {intervals.refresh:g} s)")
 
     printer.title("The recommendation notifications")
-
-    def announced() -> list[dict[str, Any]] | None:
-        notifications = client.execute(NOTIFICATIONS)["userNotifications"]
-        mine = sorted((n for n in notifications if n["type"] == "recommendation"), key=lambda n: n["id"])
-        return mine if len(mine) >= len(found) else None
-
-    notifications = wait_for(announced, EVENT_WAIT_SECONDS, printer)
+    notifications = show_announced(client, printer, "recommendation", len(found))
     if not notifications:
         outcome.problems.append("the recommendations were not announced")
         printer.answer(f"not all within {EVENT_WAIT_SECONDS:.0f} s")
         return
     outcome.recommendation_notifications = notifications
-    for notification in notifications:
-        show_notification(printer, notification)
 
 
 def _everything(client: GraphQLClient, printer: Printer) -> None:
