@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -125,7 +126,7 @@ class RouterApp(Starlette):
     paths, trailing-slash redirects, lifespan) goes through Starlette as usual.
     """
 
-    fast_paths: dict[str, ASGIApp] = {}
+    fast_paths: Mapping[str, ASGIApp] = MappingProxyType({})  # set per app by create_app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
