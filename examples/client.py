@@ -70,3 +70,12 @@ def get_json(url: str, timeout: float = 5.0) -> Any:
         return response.json()
     except (httpx.HTTPError, ValueError):
         return None
+
+
+def job_interval(health: Any, job: str) -> float | None:
+    """How often a service runs ``job``, from its /health report's ``jobs``; None when the
+    report (an older service, or none at all) does not say."""
+    try:
+        return float(health["jobs"][job]["interval_seconds"])
+    except (KeyError, TypeError, ValueError):
+        return None

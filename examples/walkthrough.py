@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from examples.client import GraphQLClient, GraphQLFailure, Unreachable, get_json, health_url
+from examples.client import GraphQLClient, GraphQLFailure, Unreachable, get_json, health_url, job_interval
 
 DEFAULT_ROUTER_URL = "http://127.0.0.1:8000/graphql"
 DEFAULT_ORDERS_URL = "http://127.0.0.1:8004/graphql"
@@ -126,20 +126,13 @@ class Printer:
 def read_intervals(options: Options) -> Intervals:
     orders = get_json(health_url(options.orders_url))
     recommendations = get_json(health_url(options.recommendations_url))
-    status = _interval(orders, "advance-order-status")
-    refresh = _interval(recommendations, "refresh-recommendations")
+    status = job_interval(orders, "advance-order-status")
+    refresh = job_interval(recommendations, "refresh-recommendations")
     return Intervals(
         status=DEFAULT_STATUS_INTERVAL if status is None else status,
         refresh=DEFAULT_REFRESH_INTERVAL if refresh is None else refresh,
         known=status is not None and refresh is not None,
     )
-
-
-def _interval(report: Any, job: str) -> float | None:
-    try:
-        return float(report["jobs"][job]["interval_seconds"])
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def wait_for(

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python scripts/run_all.py` as well as `python -m scripts.run_all`
     sys.path.insert(0, str(ROOT))
 
+from examples.client import job_interval  # noqa: E402
 from scripts.launcher import preflight  # noqa: E402
 from scripts.launcher.plan import (  # noqa: E402
     ROUTER_PORT,
@@ -95,13 +96,6 @@ class StopSignals:
         if self.stop.is_set():
             self.force.set()
         self.stop.set()
-
-
-def job_interval(report: Any, job: str) -> float | None:
-    try:
-        return float(report["jobs"][job]["interval_seconds"])
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def summary(plan: Plan, router_url: str, reports: Mapping[str, Any], cwd: Path) -> str:
