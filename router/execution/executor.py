@@ -29,7 +29,7 @@ from graphql import experimental_execute_incrementally as execute
 from router.execution.http import HTTPClient, HTTPFailure, encode_headers
 from router.execution.jsonio import dumps
 from router.execution.merge import context_groups, deep_merge, object_paths, objects_at, representations
-from router.execution.schedule import Schedule, build_schedule, schedule_for
+from router.execution.schedule import Schedule, schedule_for
 from router.execution.shaping import Shaper
 from router.planning.aliases import apply_renames
 from router.planning.plan import EntityInputSpec, FetchNode, LocalNode, QueryPlan
@@ -351,7 +351,7 @@ class _Run:
         if len(fetches) == 1:
             await self.fetch(fetches[0])
             return
-        schedule = schedule_for(plan) if self.executor.config.batch_entity_fetches else build_schedule(plan, share=False)
+        schedule = schedule_for(plan, self.executor.config.batch_entity_fetches)
         waves = _Waves(self, schedule, asyncio.get_running_loop())
         try:
             await waves.all_done

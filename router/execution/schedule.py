@@ -37,12 +37,16 @@ class Schedule:
     dependents: dict[int, tuple[int, ...]]
 
 
-def schedule_for(plan: QueryPlan) -> Schedule:
-    schedule = plan.schedule
-    if schedule is None:  # once per plan
-        schedule = build_schedule(plan)
-        object.__setattr__(plan, "schedule", schedule)
-    return schedule  # type: ignore[no-any-return]
+def schedule_for(plan: QueryPlan, share: bool = True) -> Schedule:
+    """The plan's schedule, built once per plan and sharing setting (never per request)."""
+    schedules: dict[bool, Schedule] | None = plan.schedule
+    if schedules is None:
+        schedules = {}
+        object.__setattr__(plan, "schedule", schedules)
+    schedule = schedules.get(share)
+    if schedule is None:
+        schedule = schedules[share] = build_schedule(plan, share)
+    return schedule
 
 
 def build_schedule(plan: QueryPlan, share: bool = True) -> Schedule:

@@ -69,7 +69,7 @@ class QueryPlan:
     shape: ShapeNode
     local: LocalNode | None = None
     dependents: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    # how the executor sends the fetches (router.execution.schedule), made on first use
+    # how the executor sends the fetches (router.execution.schedule), by sharing setting, made on first use
     schedule: Any = field(default=None, compare=False, repr=False)
 
     @property
