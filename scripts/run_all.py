@@ -137,14 +137,13 @@ def prepare(env: Mapping[str, str], cwd: Path, stop: threading.Event) -> tuple[P
         return 2
     for note in ignored_settings(env):
         say(f"note: {note}")
-    router_env = plan.router(ROOT / "supergraph.graphql").env
-    problems = preflight.settings_problems(plan, router_env)
+    router = plan.router(ROOT / "supergraph.graphql")
+    problems = preflight.settings_problems(plan, router.env)
     if problems:
         for problem in problems:
             fail(problem)
         return 2
-    parts = [*plan.subgraphs, plan.router(ROOT / "supergraph.graphql")]
-    problems = preflight.port_problems(parts, plan.host)
+    problems = preflight.port_problems([*plan.subgraphs, router], plan.host)
     if problems:
         for problem in problems:
             fail(problem)
