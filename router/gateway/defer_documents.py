@@ -32,6 +32,8 @@ from graphql import (
     VariableNode,
 )
 
+from router.planning.normalize import condition_variables
+
 # Private response key of the injected ``__typename`` (cut from every payload).
 TYPENAME_ALIAS = "_routerDeferTypename"
 _TYPENAME_FIELD = FieldNode(
@@ -100,6 +102,26 @@ def defer_variables(document: DocumentNode) -> tuple[str, ...]:
         if isinstance(definition, (OperationDefinitionNode, FragmentDefinitionNode)):
             visit(definition.selection_set)
     return tuple(names)
+
+
+@dataclass(frozen=True)
+class DeferUse:
+    """What a deferred operation's caches are keyed on, found once per prepared operation."""
+
+    defer_variables: tuple[str, ...]  # used in ``@defer(if:)``: they shape the documents
+    condition_variables: tuple[str, ...]  # used in ``@skip``/``@include``: with the above, the fragment tree
+    fragments: Mapping[str, FragmentDefinitionNode]
+
+
+def defer_use(document: DocumentNode, operation_name: str | None) -> DeferUse | None:
+    """None for an operation without ``@defer`` (most): it then pays nothing per request."""
+    if not has_defer(document):
+        return None
+    return DeferUse(
+        defer_variables(document),
+        condition_variables(document, operation_name),
+        {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)},
+    )
 
 
 def has_defer(document: DocumentNode) -> bool:
@@ -234,8 +256,10 @@ def deferred_fragments(
 
 __all__ = [
     "TYPENAME_ALIAS",
+    "DeferUse",
     "DeferredFragment",
     "PathStep",
+    "defer_use",
     "defer_variables",
     "deferred",
     "deferred_fragments",

@@ -27,6 +27,7 @@ from graphql.validation import ASTValidationRule
 
 from router.config import Limits
 from router.gateway.authorization import AuthorizationRules, OperationAuthorization
+from router.gateway.defer_documents import DeferUse, defer_use
 from router.gateway.errors import RequestError, error_dict, format_error
 from router.guards import NoIntrospectionRule, check_limits, measure_operation
 
@@ -82,6 +83,7 @@ class PreparedOperation:
     validation_errors: list[dict[str, Any]]
     guard_errors: list[dict[str, Any]]
     authorization: OperationAuthorization | None = None
+    defer: DeferUse | None = None  # None: no @defer (see router.gateway.defer)
 
     @property
     def operation_name(self) -> str | None:
@@ -167,6 +169,7 @@ class DocumentStore:
             return operation
         guard_errors: list[dict[str, Any]] = []
         authorization: OperationAuthorization | None = None
+        defer: DeferUse | None = None
         if not parsed.validation_errors:
             try:
                 shape = measure_operation(parsed.document, operation)
@@ -175,6 +178,7 @@ class DocumentStore:
                     authorization = OperationAuthorization(
                         self.schema, self.authorization_rules, parsed.document, operation
                     )
+                    defer = defer_use(parsed.document, operation.name.value if operation.name else None)
             except RecursionError:
                 guard_errors = [error_dict("Operation is nested too deeply.", "MAX_DEPTH_LIMIT")]
         return PreparedOperation(
@@ -185,6 +189,7 @@ class DocumentStore:
             validation_errors=parsed.validation_errors,
             guard_errors=guard_errors,
             authorization=authorization,
+            defer=defer,
         )
 
 

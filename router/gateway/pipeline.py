@@ -219,10 +219,10 @@ class Gateway:
         authorized = self._authorize(prepared, variables, principal)
         run = self.defers.prepare(prepared, authorized, variables)
         name = prepared.operation_name
-        full_plan = self._plan(run.full_key, run.documents.full, name, variables)
+        full_plan = self._plan(run.documents.full_key, run.documents.full, name, variables)
         primary_plan = None
         if prepared.kind is OperationType.QUERY:
-            primary_plan = self._plan(run.primary_key, run.documents.primary, name, variables)
+            primary_plan = self._plan(run.documents.primary_key, run.documents.primary, name, variables)
         removed = unauthorized_errors(authorized.removed) if authorized.removed else None
         return self._deliver(run, full_plan, primary_plan, variables, headers, name, removed)
 

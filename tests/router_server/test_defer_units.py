@@ -141,3 +141,17 @@ async def test_deferred_operations_are_planned_once_per_defer_condition(monkeypa
     assert len(planned) == 3
     assert sum("name" not in text and "reviews" not in text for text in planned) == 1  # primary, d=true
     assert sum("name" in text and "reviews" not in text for text in planned) == 1  # primary, d=false
+
+
+def test_defer_use_is_found_with_the_prepared_operation_and_absent_without_defer() -> None:
+    from router.config import Limits
+    from router.gateway.documents import DocumentStore
+
+    store = DocumentStore(SCHEMA, Limits())
+    assert store.operation("{ first { id ... on Book { pages } } }", None).defer is None
+    use = store.operation(
+        "query Q($d: Boolean!, $s: Boolean!) { first { ...F @defer(if: $d) title @skip(if: $s) } }"
+        " fragment F on Book { pages }", "Q"
+    ).defer
+    assert use is not None
+    assert (use.defer_variables, use.condition_variables, list(use.fragments)) == (("d",), ("s",), ["F"])
