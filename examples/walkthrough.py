@@ -92,10 +92,6 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
     @property
-    def status_updates_seen(self) -> bool:
-        return bool(self.statuses) and all(status != "placed" for status in self.statuses.values())
-
-    @property
     def complete(self) -> bool:
         return not self.problems
 
