@@ -18,7 +18,7 @@ from typing import Any
 from graphql import OperationType
 
 from router.auth import Principal
-from router.gateway.authorization import UNAUTHORIZED_CODE, make_allows, unauthorized_errors
+from router.gateway.authorization import UNAUTHORIZED_CODE, unauthorized_errors
 from router.gateway.errors import RequestError
 from router.gateway.pipeline import Gateway
 from router.gateway.request import GraphQLRequest
@@ -60,16 +60,8 @@ def subscribe(
     prepared, variables = gateway.prepare(request, method="POST", allow_subscription=True)
     if prepared.kind is not OperationType.SUBSCRIPTION:
         raise RequestError.single("The operation is not a subscription.", "BAD_REQUEST", graphql_error=False)
-    document, shape_document, plan_key = prepared.document, None, prepared.text
-    removed: tuple[tuple[str, ...], ...] = ()
-    authorization = prepared.authorization
-    if authorization is not None and authorization.requirements:
-        granted = gateway.authenticator.granted_policies(principal, authorization.policy_names)
-        verdict = make_allows(principal.authenticated, principal.scopes, granted)
-        filtered = authorization.filter(verdict)
-        if filtered is not None:
-            document, removed, shape_document = filtered.document, filtered.removed, prepared.document
-            plan_key = f"{prepared.text}\x00authz:{''.join('1' if v else '0' for v in authorization.verdict(verdict))}"
+    authorized = gateway._authorize(prepared, variables, principal)
+    removed = authorized.removed
     if any(len(path) == 1 for path in removed):
         raise RequestError(
             unauthorized_errors([path for path in removed if len(path) == 1]),
@@ -79,12 +71,12 @@ def subscribe(
         )
     operation_name = prepared.operation_name
     try:
-        plan = gateway.engine.plan(plan_key, document, operation_name, variables)
+        plan = gateway.engine.plan(authorized.plan_key, authorized.document, operation_name, variables)
         events = gateway.engine.subscribe(  # type: ignore[attr-defined]
             plan,
             variables,
-            headers=forwarded_headers(gateway, headers),
-            shape_document=shape_document,
+            headers=gateway._forwarded(headers),
+            shape_document=authorized.shape_document,
             operation_name=operation_name,
             errors=unauthorized_errors(removed) if removed else None,
         )
@@ -99,10 +91,6 @@ def subscribe(
             graphql_error=False,
         ) from None
     return Accepted(events, operation_name)
-
-
-def forwarded_headers(gateway: Gateway, headers: Mapping[str, str]) -> dict[str, str]:
-    return {name: value for name in gateway.config.forward_headers if (value := headers.get(name)) is not None}
 
 
 __all__ = ["Accepted", "UNAUTHORIZED_CODE", "is_subscription", "subscribe"]
