@@ -90,7 +90,6 @@ class SubscriptionExecutor:
         self.default_timeout = default_timeout
         self.max_message_bytes = max_message_bytes
         self._closing = asyncio.Event()
-        self.active = 0
         self.shared = SharedSubscriptions(client_buffer) if dedupe else None
 
     async def subscribe(
@@ -131,7 +130,6 @@ class SubscriptionExecutor:
         else:
             key = subscription_key(url, source.operation, source_variables, headers)
             events = self.shared.events(key, open_source)
-        self.active += 1
         closing = asyncio.ensure_future(self._closing.wait())
         following: asyncio.Future[dict[str, Any]] | None = None
         try:
@@ -150,7 +148,6 @@ class SubscriptionExecutor:
                     raise SourceError(self._masked(failure.errors)) from None
                 yield await self.complete(subscription, event, variables, headers, shape_operation, errors)
         finally:
-            self.active -= 1
             closing.cancel()
             if following is not None and not following.done():
                 # The generator must not be running when it is closed: stop the pending read first.

@@ -21,10 +21,6 @@ class SubscriptionPlan:
     plan: QueryPlan  # the whole plan, its ``source`` fetch included
     source: FetchNode
 
-    @property
-    def subgraph(self) -> str:
-        return self.source.subgraph
-
 
 def subscription_plan(plan: QueryPlan) -> SubscriptionPlan:
     """Split a planned subscription into its event source and the fetches run per event."""

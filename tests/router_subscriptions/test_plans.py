@@ -15,7 +15,7 @@ def test_the_source_fetch_and_the_rest(subgraphs: Subgraphs) -> None:
     planner = QueryPlanner(load_supergraph(subgraphs.supergraph_sdl))
     plan = planner.plan(parse("subscription S { reviewAdded { body product { name priceBand } } }"), "S")
     split = subscription_plan(plan)
-    assert split.subgraph == "reviews"
+    assert split.source.subgraph == "reviews"
     assert split.source.operation.startswith("subscription S__reviews__0")
     rest = [f for f in plan.fetches if f is not split.source]
     assert [(f.subgraph, f.is_entity, f.operation_kind) for f in rest] == [("products", True, "query"), ("reviews", True, "query")]
