@@ -26,6 +26,7 @@ from bench.ours.scenario import without_security_features
 from bench.procs import Processes, Started, free_port, tree_cpu_seconds, tree_pids, tree_rss_bytes, wait_until
 from bench.scenario import ROOT, compose
 from bench.verify import WrongAnswer, check_answer
+from tests.support.process_tree import alive
 
 
 @pytest.fixture
@@ -134,17 +135,10 @@ def test_stopping_a_process_stops_what_it_forked(procs: Processes) -> None:
     procs.stop(entry)
 
     deadline = time.monotonic() + 5
-    while any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in members):
+    while any(alive(pid) for pid in members):
         assert time.monotonic() < deadline, f"still running: {members}"
         time.sleep(0.05)
     assert procs.started == []
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return "Z"
 
 
 def test_peers_get_our_supergraph_without_its_security_features() -> None:
