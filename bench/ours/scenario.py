@@ -133,16 +133,17 @@ class Cluster:
             self.procs.stop(entry)
 
 
-def _seed(cluster: Cluster) -> tuple[int, str]:
+def _seed(cluster: Cluster) -> str:
+    """A new customer with the orders of ``ORDERS``; their token."""
     email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
     cluster.gql("users", "mutation($i: UserInput!) { register(userInput: $i) { id } }",
                 {"i": {"name": "Bench Customer", "email": email, "password": PASSWORD}})
-    login = cluster.gql("users", "mutation($i: LoginInput!) { login(loginInput: $i) { token userId } }",
+    login = cluster.gql("users", "mutation($i: LoginInput!) { login(loginInput: $i) { token } }",
                         {"i": {"email": email, "password": PASSWORD}})["login"]
     for items in ORDERS:
         cluster.gql("orders", "mutation($i: OrderInput!) { placeOrder(orderInput: $i) { id } }",
                     {"i": {"items": [{"productId": p, "quantity": q} for p, q in items]}}, login["token"])
-    return int(login["userId"]), str(login["token"])
+    return str(login["token"])
 
 
 def _expected(cluster: Cluster, token: str) -> dict[str, Any]:
@@ -214,7 +215,7 @@ def prepare(procs: Processes, pinning: Pinning, workdir: Path) -> Prepared:
         env = {**os.environ, **{URL_SETTINGS[name]: cluster.url(name) for name in SERVICES}}
         compose(ROOT / "supergraph.yaml", prepared.supergraph, env)
         prepared.peer_supergraph.write_text(without_security_features(prepared.supergraph.read_text()))
-        _user_id, token = _seed(cluster)
+        token = _seed(cluster)
         prepared.expected = _settled(cluster, token)
     except BaseException:
         prepared.cleanup()
