@@ -185,16 +185,13 @@ def _settled(cluster: Cluster, token: str, timeout: float = 60.0) -> dict[str, A
 def _delete_namespace(namespace: str) -> None:
     import pika
 
-    from subgraphs.common.events.topology import DEAD_LETTER_EXCHANGE, EXCHANGE, QUEUES
+    from subgraphs.common.events.topology import Topology
 
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
-    channel = connection.channel()
-    for spec in QUEUES:
-        for suffix in ("", ".retry", ".dead"):
-            channel.queue_delete(namespace + spec.name + suffix)
-    for exchange in (EXCHANGE, DEAD_LETTER_EXCHANGE):
-        channel.exchange_delete(namespace + exchange)
-    connection.close()
+    try:
+        Topology(namespace).delete(connection.channel())
+    finally:
+        connection.close()
 
 
 def prepare(procs: Processes, pinning: Pinning, workdir: Path) -> Prepared:

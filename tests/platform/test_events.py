@@ -7,6 +7,7 @@ dropped and the port closed), so the shared broker itself keeps running.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -232,3 +233,22 @@ async def test_producer_and_consumer_end_to_end_through_outbox(
             assert await session.scalar(select(func.count()).select_from(seen)) == 20
     finally:
         await runtime.stop()
+
+
+def test_topology_delete_removes_everything_declare_made(rabbit: RabbitClient) -> None:
+    from subgraphs.common.events.topology import QUEUES, Topology
+
+    topology = Topology(f"t{uuid.uuid4().hex[:8]}.")
+    topology.declare(rabbit.channel)
+    names = [name for spec in QUEUES for name in
+             (topology.queue(spec.name), topology.retry_queue(spec.name), topology.dead_queue(spec.name))]
+    assert all(rabbit.message_count(name) == 0 for name in names)  # passive declare: they exist
+    topology.delete(rabbit.channel)
+    for name in names:
+        channel = rabbit.connection.channel()
+        with pytest.raises(pika.exceptions.ChannelClosedByBroker):  # 404 NOT_FOUND
+            channel.queue_declare(name, passive=True)
+    for exchange in (topology.exchange, topology.dead_letter_exchange):
+        channel = rabbit.connection.channel()
+        with pytest.raises(pika.exceptions.ChannelClosedByBroker):
+            channel.exchange_declare(exchange, passive=True)

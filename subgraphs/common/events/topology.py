@@ -120,3 +120,12 @@ class Topology:
             dead = self.dead_queue(spec.name)
             ch.queue_declare(dead, durable=True)  # type: ignore[attr-defined]
             ch.queue_bind(dead, self.dead_letter_exchange, routing_key=queue)  # type: ignore[attr-defined]
+
+    def delete(self, channel: object) -> None:
+        """Delete every queue and exchange ``declare`` made (a throwaway namespace, after a run)."""
+        ch = channel  # pika.adapters.blocking_connection.BlockingChannel
+        for spec in QUEUES:
+            for queue in (self.queue(spec.name), self.retry_queue(spec.name), self.dead_queue(spec.name)):
+                ch.queue_delete(queue)  # type: ignore[attr-defined]
+        for exchange in (self.exchange, self.dead_letter_exchange):
+            ch.exchange_delete(exchange)  # type: ignore[attr-defined]
