@@ -544,33 +544,24 @@ class StepPlanner:
         every_type = selection.common is not None or selected_types >= {
             t.name for t in self.graph.schema.get_possible_types(interface_type)  # type: ignore[arg-type]
         }
+        # one pass over every type's fields: which resolve right here, and whether all the
+        # others are plain jumps (any other kind keeps the type-by-type planning)
         local_fields: set[str] = set()
-        plain: set[str] = set()
-        if every_type:
-            for _, fields in selection.by_type:
-                for field in fields:
-                    if field.name == "__typename" or field.name not in interface_fields or field.name in local_fields:
-                        continue
-                    local = self.graph.local(subgraph, interface, field.name, provided)
-                    if local is not None and not local.entity_only:
-                        local_fields.add(field.name)
-                    elif self._plain_jump(subgraph, interface, field, provided):
-                        plain.add(field.name)
-                    else:
-                        every_type = False
-        first = selection.by_type[0][1]
-        shared = []
-        for field in first:
-            if field.name == "__typename" or field.name not in interface_fields:
-                continue
-            if not all(field in fields for _, fields in selection.by_type[1:]):
-                continue
-            local = self.graph.local(subgraph, interface, field.name, provided)
-            if local is not None and not local.entity_only:
-                shared.append(field)
-            elif every_type and field.name in plain:
-                shared.append(field)
-        return tuple(shared)
+        for _, fields in selection.by_type:
+            for field in fields:
+                if field.name == "__typename" or field.name not in interface_fields or field.name in local_fields:
+                    continue
+                local = self.graph.local(subgraph, interface, field.name, provided)
+                if local is not None and not local.entity_only:
+                    local_fields.add(field.name)
+                elif every_type and not self._plain_jump(subgraph, interface, field, provided):
+                    every_type = False
+        return tuple(
+            field
+            for field in selection.by_type[0][1]
+            if (field.name in local_fields or (every_type and field.name != "__typename" and field.name in interface_fields))
+            and all(field in fields for _, fields in selection.by_type[1:])
+        )
 
     def _plain_jump(self, subgraph: str, interface: str, field: Field, provided: Provided) -> bool:
         """Whether the field is reached from the interface here by one entity jump with nothing
