@@ -48,9 +48,10 @@ from graphql import (
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
-    VariableNode,
     get_named_type,
 )
+
+from router.planning.normalize import included
 
 UNAUTHORIZED_MESSAGE = "Unauthorized field or type"
 UNAUTHORIZED_CODE = "UNAUTHORIZED_FIELD_OR_TYPE"
@@ -304,16 +305,6 @@ def _conditions(node: Any) -> tuple[DirectiveNode, ...]:
     return tuple(d for d in (node.directives or ()) if d.name.value in ("skip", "include"))
 
 
-def _holds(directive: DirectiveNode, variables: Mapping[str, Any]) -> bool:
-    """Whether a @skip/@include lets its selection run, with this request's variables."""
-    value: Any = True
-    for argument in directive.arguments or ():
-        if argument.name.value == "if":
-            node = argument.value
-            value = bool(variables.get(node.name.value)) if isinstance(node, VariableNode) else getattr(node, "value", True)
-    return bool(value) if directive.name.value == "include" else not value
-
-
 class _Filter(_Walker):
     """Second pass (per distinct verdict): the operation without unauthorized selections."""
 
@@ -415,7 +406,7 @@ class FilterResult:
         if not any(self.removed_when):
             return self.removed
         return tuple(
-            path for path, when in zip(self.removed, self.removed_when) if all(_holds(d, variables) for d in when)
+            path for path, when in zip(self.removed, self.removed_when) if included(when, variables)
         )
 
 

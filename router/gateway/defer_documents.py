@@ -32,7 +32,7 @@ from graphql import (
     VariableNode,
 )
 
-from router.planning.normalize import condition_variables
+from router.planning.normalize import condition_variables, included
 
 # Private response key of the injected ``__typename`` (cut from every payload).
 TYPENAME_ALIAS = "_routerDeferTypename"
@@ -61,15 +61,6 @@ def _boolean(value: Any, variables: Mapping[str, Any], default: bool) -> bool:
     if isinstance(value, VariableNode):
         return bool(variables.get(value.name.value, default))
     return default
-
-
-def included(node: Any, variables: Mapping[str, Any]) -> bool:
-    """``@skip``/``@include`` of one selection."""
-    skip = _directive(node.directives, "skip")
-    if skip is not None and _boolean(_argument(skip, "if"), variables, False):
-        return False
-    include = _directive(node.directives, "include")
-    return include is None or _boolean(_argument(include, "if"), variables, False)
 
 
 def deferred(node: Any, variables: Mapping[str, Any]) -> bool:
@@ -226,7 +217,7 @@ def deferred_fragments(
         visited: frozenset[str],
     ) -> None:
         for node in selection_set.selections:
-            if not included(node, variables):
+            if not included(node.directives, variables):
                 continue
             if isinstance(node, FieldNode):
                 if node.selection_set is not None:
@@ -265,6 +256,5 @@ __all__ = [
     "deferred_fragments",
     "full_document",
     "has_defer",
-    "included",
     "primary_document",
 ]

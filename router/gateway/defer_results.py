@@ -25,7 +25,8 @@ from graphql import (
     is_abstract_type,
 )
 
-from router.gateway.defer_documents import TYPENAME_ALIAS, DeferredFragment, PathStep, deferred, included
+from router.gateway.defer_documents import TYPENAME_ALIAS, DeferredFragment, PathStep, deferred
+from router.planning.normalize import included
 
 Path = tuple[str | int, ...]
 
@@ -69,7 +70,7 @@ class Splitter:
     # ------------------------------------------------------------------ projection
     def collect(self, selection_set: SelectionSetNode, runtime: Any, grouped: dict[str, list[FieldNode]]) -> None:
         for node in selection_set.selections:
-            if not included(node, self.variables):
+            if not included(node.directives, self.variables):
                 continue
             if isinstance(node, FieldNode):
                 grouped.setdefault(node.alias.value if node.alias else node.name.value, []).append(node)

@@ -80,6 +80,25 @@ def select_operation(document: DocumentNode, operation_name: str | None) -> Oper
     return operations[0]
 
 
+def included(directives: Sequence[DirectiveNode] | None, variables: Mapping[str, Any]) -> bool:
+    """Whether ``@skip``/``@include`` let a selection run (a variable without a value counts as false)."""
+    for directive in directives or ():
+        name = directive.name.value
+        if name not in _CONDITIONS:
+            continue
+        value: Any = False
+        for argument in directive.arguments or ():
+            if argument.name.value != "if":
+                continue
+            if isinstance(argument.value, BooleanValueNode):
+                value = argument.value.value
+            elif isinstance(argument.value, VariableNode):
+                value = bool(variables.get(argument.value.name.value, False))
+        if (name == "skip" and value) or (name == "include" and not value):
+            return False
+    return True
+
+
 def condition_variables(document: DocumentNode, operation_name: str | None) -> tuple[str, ...]:
     """Variables used by ``@skip``/``@include`` anywhere in the operation (and its fragments)."""
     select_operation(document, operation_name)
@@ -125,21 +144,7 @@ class Normalizer:
     # --- conditions ---------------------------------------------------------------------
 
     def included(self, directives: Sequence[DirectiveNode] | None) -> bool:
-        for directive in directives or ():
-            name = directive.name.value
-            if name not in _CONDITIONS:
-                continue
-            value: Any = False
-            for argument in directive.arguments or ():
-                if argument.name.value != "if":
-                    continue
-                if isinstance(argument.value, BooleanValueNode):
-                    value = argument.value.value
-                elif isinstance(argument.value, VariableNode):
-                    value = bool(self.variables.get(argument.value.name.value, False))
-            if (name == "skip" and value) or (name == "include" and not value):
-                return False
-        return True
+        return included(directives, self.variables)
 
     # --- types --------------------------------------------------------------------------
 
