@@ -52,6 +52,14 @@ async def ws_client(router: Router, stack: contextlib.AsyncExitStack, bearer: st
     return ws
 
 
+async def subscribed_sockets(router: Router, stack: contextlib.AsyncExitStack) -> list[GraphQLWebSocket]:
+    """Two anonymous WebSocket clients, each subscribed to ``BODIES`` as operation ``s``."""
+    sockets = [await ws_client(router, stack, None) for _ in range(2)]
+    for ws in sockets:
+        await ws.subscribe("s", BODIES)
+    return sockets
+
+
 async def end_streams(router: Router, how: str) -> None:
     async with httpx.AsyncClient() as client:
         response = await client.post(router.url, json={"query": "mutation($h: String!) { endStreams(how: $h) }",
@@ -218,9 +226,7 @@ async def test_a_late_client_receives_events_from_then_on(router: Router) -> Non
 
 async def test_the_subgraph_completing_reaches_every_sharing_client(router: Router) -> None:
     async with contextlib.AsyncExitStack() as stack:
-        sockets = [await ws_client(router, stack, None) for _ in range(2)]
-        for ws in sockets:
-            await ws.subscribe("s", BODIES)
+        sockets = await subscribed_sockets(router, stack)
         sse = await sse_stream(stack, router, BODIES, None)
         await joined(router, 3)
         await wait_for(lambda: BROKER.active == 1)
@@ -235,9 +241,7 @@ async def test_the_subgraph_completing_reaches_every_sharing_client(router: Rout
 
 async def test_the_subgraph_failing_reaches_every_sharing_client(router: Router) -> None:
     async with contextlib.AsyncExitStack() as stack:
-        sockets = [await ws_client(router, stack, None) for _ in range(2)]
-        for ws in sockets:
-            await ws.subscribe("s", BODIES)
+        sockets = await subscribed_sockets(router, stack)
         multipart = await multipart_stream(stack, router, BODIES, None)
         await joined(router, 3)
         await wait_for(lambda: BROKER.active == 1)
@@ -261,9 +265,7 @@ async def test_switched_off_each_client_has_its_own_subgraph_subscription(start_
     router = start_router(replace(RouterConfig(auth=AuthSettings(secret_key=SECRET)), dedupe_subscriptions=False))
     opened = BROKER.opened
     async with contextlib.AsyncExitStack() as stack:
-        sockets = [await ws_client(router, stack, None) for _ in range(2)]
-        for ws in sockets:
-            await ws.subscribe("s", BODIES)
+        sockets = await subscribed_sockets(router, stack)
         sse = await sse_stream(stack, router, BODIES, None)
         await wait_for(lambda: BROKER.active == 3)
         assert BROKER.opened - opened == 3 and shared(router) is None
