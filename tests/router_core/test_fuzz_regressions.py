@@ -38,19 +38,29 @@ def _node(rep: dict[str, Any]) -> dict[str, Any]:
     return {"__typename": "Book" if rep["id"].startswith("b") else "Film", "id": rep["id"]}
 
 
+def _home(
+    book: str = "",
+    film: str = "",
+    others: tuple[str, ...] = (),
+    resolvers: dict[str, Any] | None = None,
+    reference: Any = _node,
+) -> Subgraph:
+    """The subgraph owning interface Node and its types (Book, Film, ``others``), keyed by id;
+    ``book``/``film``: more fields of those types."""
+    types = "".join(f'type {name} implements Node @key(fields: "id") {{ id: ID! }}\n' for name in others)
+    sdl = f"""
+        interface Node @key(fields: "id") {{ id: ID! }}
+        type Book implements Node @key(fields: "id") {{ id: ID! {book} }}
+        type Film implements Node @key(fields: "id") {{ id: ID! {film} }}
+        {types}"""
+    return Subgraph("home", fed2("key", sdl), resolvers=resolvers or {}, references={"Node": reference})
+
+
 async def test_same_response_key_with_other_arguments_on_types_sent_as_one_interface_object() -> None:
     # Book and Film objects both go to `extra` as `Node` representations; asking `label`
     # with different arguments per type must not share one selection (it used to fail
     # planning: "response key 'label' used for two different fields in one fetch").
-    home = Subgraph(
-        "home",
-        fed2("key", """
-        interface Node @key(fields: "id") { id: ID! }
-        type Book implements Node @key(fields: "id") { id: ID! }
-        type Film implements Node @key(fields: "id") { id: ID! }
-        """),
-        references={"Node": _node},
-    )
+    home = _home()
     extra = Subgraph(
         "extra",
         fed2("key interfaceObject", """
@@ -102,16 +112,7 @@ async def test_object_whose_real_type_never_arrived_is_null_not_empty() -> None:
     # object's type (and selects Film.rating) fails for this object, so its type stays unknown.
     # It must not come out as `{}` (no type-specific fields, no null propagation): it is a
     # null, propagated like any other.
-    home = Subgraph(
-        "home",
-        fed2("key", """
-        interface Node @key(fields: "id") { id: ID! }
-        type Book implements Node @key(fields: "id") { id: ID! pages: Int }
-        type Film implements Node @key(fields: "id") { id: ID! rating: Int! }
-        """),
-        resolvers={"Film": {"rating": _fail}},
-        references={"Node": _node},
-    )
+    home = _home(book="pages: Int", film="rating: Int!", resolvers={"Film": {"rating": _fail}})
     extra = Subgraph(
         "extra",
         fed2("key interfaceObject", """
@@ -135,16 +136,7 @@ async def test_object_whose_real_type_never_arrived_is_null_not_empty() -> None:
 async def test_key_needed_to_learn_the_real_type_does_not_clash_with_a_client_alias() -> None:
     # `id: label` takes the response key the key field `id` would use in the same fetch from
     # `extra` (needed to ask `home` for each object's type); it used to fail planning.
-    home = Subgraph(
-        "home",
-        fed2("key", """
-        interface Node @key(fields: "id") { id: ID! }
-        type Book implements Node @key(fields: "id") { id: ID! pages: Int }
-        type Film implements Node @key(fields: "id") { id: ID! }
-        """),
-        resolvers={"Book": {"pages": lambda *_: 320}},
-        references={"Node": _node},
-    )
+    home = _home(book="pages: Int", resolvers={"Book": {"pages": lambda *_: 320}})
     extra = Subgraph(
         "extra",
         fed2("key interfaceObject", """
@@ -165,16 +157,7 @@ async def test_keys_selected_after_learning_the_real_type_keep_clear_of_client_a
     # `id: label` is served by `extra` before the jump to `home` (to learn the type); the
     # jump on to `more` needs the key `id` selected in `home`'s answer, which lands in the
     # same object: it used to be selected unaliased and overwrote the client's `id`.
-    home = Subgraph(
-        "home",
-        fed2("key", """
-        interface Node @key(fields: "id") { id: ID! }
-        type Book implements Node @key(fields: "id") { id: ID! pages: Int }
-        type Film implements Node @key(fields: "id") { id: ID! }
-        """),
-        resolvers={"Book": {"pages": lambda *_: 320}},
-        references={"Node": _node},
-    )
+    home = _home(book="pages: Int", resolvers={"Book": {"pages": lambda *_: 320}})
     extra = Subgraph(
         "extra",
         fed2("key interfaceObject", """
@@ -202,16 +185,7 @@ async def test_conflicting_shapes_in_fragments_nested_in_the_sent_type_fragment_
     # `home` is asked `... on Node { ... on Book { id: title } ... on Film { id } }` (Film's
     # key, for the jump to `more`): `id` is String there and ID! here, which GraphQL
     # forbids in one selection; the nested fragments were never checked for such clashes.
-    home = Subgraph(
-        "home",
-        fed2("key", """
-        interface Node @key(fields: "id") { id: ID! }
-        type Book implements Node @key(fields: "id") { id: ID! title: String }
-        type Film implements Node @key(fields: "id") { id: ID! }
-        """),
-        resolvers={"Book": {"title": lambda obj, _info: f"title of {obj['id']}"}},
-        references={"Node": _node},
-    )
+    home = _home(book="title: String", resolvers={"Book": {"title": lambda obj, _info: f"title of {obj['id']}"}})
     extra = Subgraph(
         "extra",
         fed2("key interfaceObject", """
@@ -242,15 +216,7 @@ async def test_objects_sent_as_one_interface_object_type_are_only_asked_their_ow
     # Only books select `score`; films must not be sent to `more` for it (they used to be,
     # in one shared `... on Node { score label }` selection, and the film's failure came
     # back as an error at a path the client never selected).
-    home = Subgraph(
-        "home",
-        fed2("key", """
-        interface Node @key(fields: "id") { id: ID! }
-        type Book implements Node @key(fields: "id") { id: ID! }
-        type Film implements Node @key(fields: "id") { id: ID! }
-        """),
-        references={"Node": _node},
-    )
+    home = _home()
     extra = Subgraph(
         "extra",
         fed2("key interfaceObject", """
@@ -281,16 +247,7 @@ async def test_identical_fetches_at_one_path_sent_as_one_call_send_every_type(mo
     import router.planning.planner as planner_module
 
     monkeypatch.setattr(planner_module, "merge_siblings", lambda steps: steps)
-    home = Subgraph(
-        "home",
-        fed2("key", """
-        interface Node @key(fields: "id") { id: ID! }
-        type Book implements Node @key(fields: "id") { id: ID! }
-        type Film implements Node @key(fields: "id") { id: ID! }
-        type Show implements Node @key(fields: "id") { id: ID! }
-        """),
-        references={"Node": _node},
-    )
+    home = _home(others=("Show",))
     extra = Subgraph(
         "extra",
         fed2("key interfaceObject", """
@@ -320,17 +277,8 @@ async def test_per_type_fetches_with_identical_selections_merge_whichever_comes_
     # Book selects more than Film and Show: Film's and Show's fetches to `more` are identical
     # and merge into one, even though the first (Book's) merges with neither. (Clip selects
     # nothing: were every type to select `label`, it would be planned once on the interface.)
-    home = Subgraph(
-        "home",
-        fed2("key", """
-        interface Node @key(fields: "id") { id: ID! }
-        type Book implements Node @key(fields: "id") { id: ID! }
-        type Film implements Node @key(fields: "id") { id: ID! }
-        type Show implements Node @key(fields: "id") { id: ID! }
-        type Clip implements Node @key(fields: "id") { id: ID! }
-        """),
-        references={"Node": lambda rep: {"__typename": {"b": "Book", "f": "Film", "s": "Show"}[rep["id"][0]], "id": rep["id"]}},
-    )
+    kinds = {"b": "Book", "f": "Film", "s": "Show"}
+    home = _home(others=("Show", "Clip"), reference=lambda rep: {"__typename": kinds[rep["id"][0]], "id": rep["id"]})
     extra = Subgraph(
         "extra",
         fed2("key interfaceObject", """
