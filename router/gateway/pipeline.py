@@ -86,6 +86,14 @@ class Gateway:
 
         Subscriptions are refused unless the transport streams (``router.gateway.subscriptions``).
         """
+        prepared = self.operation(request, method=method, allow_subscription=allow_subscription)
+        return prepared, self.coerce_variables(prepared, request.variables)
+
+    def operation(
+        self, request: GraphQLRequest, *, method: str, allow_subscription: bool = False
+    ) -> PreparedOperation:
+        """``prepare`` without the variables: lets a caller look at the operation (is there a
+        ``@defer``?) before paying for their coercion."""
         text = request.query
         if self.persisted is not None:
             text = self.persisted.resolve(text, request.extensions)
@@ -110,9 +118,9 @@ class Gateway:
                 "request that accepts text/event-stream or multipart/mixed;subscriptionSpec=\"1.0\".",
                 "SUBSCRIPTION_NOT_SUPPORTED",
             )
-        return prepared, self._coerce_variables(prepared, request.variables)
+        return prepared
 
-    def _coerce_variables(self, prepared: PreparedOperation, raw: Mapping[str, Any]) -> dict[str, Any]:
+    def coerce_variables(self, prepared: PreparedOperation, raw: Mapping[str, Any]) -> dict[str, Any]:
         definitions = prepared.operation.variable_definitions or ()
         if not definitions:
             return {}

@@ -157,7 +157,10 @@ class StreamingFront:
         """Stream a query or mutation with an active ``@defer``; False when there is none (or the
         request fails before execution: the plain endpoint then answers with the right status)."""
         try:
-            prepared, variables = gateway.prepare(request, method=method)
+            prepared = gateway.operation(request, method=method)
+            if prepared.defer is None:
+                return False  # most operations: a cached lookup, no variable coercion
+            variables = gateway.coerce_variables(prepared, request.variables)
             if not gateway.deferred(prepared, variables):
                 return False
             payloads = gateway.incremental(prepared, variables, principal, headers)
