@@ -54,16 +54,13 @@ def databases(kind: str, tmp: Path, services: Iterable[str]) -> Iterator[dict[st
 
 def delete_namespace(namespace: str) -> None:
     """Delete the queues and exchanges the subgraphs declared under ``namespace``."""
-    from subgraphs.common.events.topology import DEAD_LETTER_EXCHANGE, EXCHANGE, QUEUES
+    from subgraphs.common.events.topology import Topology
 
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
-    channel = connection.channel()
-    for spec in QUEUES:
-        for suffix in ("", ".retry", ".dead"):
-            channel.queue_delete(namespace + spec.name + suffix)
-    for exchange in (EXCHANGE, DEAD_LETTER_EXCHANGE):
-        channel.exchange_delete(namespace + exchange)
-    connection.close()
+    try:
+        Topology(namespace).delete(connection.channel())
+    finally:
+        connection.close()
 
 
 __all__ = ["AMQP_URL", "POSTGRES_DSN", "databases", "delete_namespace", "free_port", "percentile"]
