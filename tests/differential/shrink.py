@@ -35,35 +35,33 @@ from tests.differential.operations import Operation
 _SHRINKABLE = (FieldNode, InlineFragmentNode, FragmentSpreadNode, DirectiveNode, ArgumentNode)
 
 
-class _RemoveNth(Visitor):
+class _EditNth(Visitor):
+    """Edits only the ``target``-th node the subclass finds eligible (one edit per walk)."""
+
     def __init__(self, target: int) -> None:
         super().__init__()
         self.target = target
         self.seen = 0
         self.changed = False
 
+    def _hit(self) -> bool:
+        self.seen += 1
+        if self.seen - 1 != self.target:
+            return False
+        self.changed = True
+        return True
+
+
+class _RemoveNth(_EditNth):
     def enter(self, node: Node, *_args: Any) -> Any:
-        if isinstance(node, _SHRINKABLE):
-            self.seen += 1
-            if self.seen - 1 == self.target:
-                self.changed = True
-                return REMOVE
+        if isinstance(node, _SHRINKABLE) and self._hit():
+            return REMOVE
         return None
 
 
-class _DropAliasNth(Visitor):
-    def __init__(self, target: int) -> None:
-        super().__init__()
-        self.target = target
-        self.seen = 0
-        self.changed = False
-
+class _DropAliasNth(_EditNth):
     def enter_field(self, node: FieldNode, *_args: Any) -> Any:
-        if node.alias is None:
-            return None
-        self.seen += 1
-        if self.seen - 1 == self.target:
-            self.changed = True
+        if node.alias is not None and self._hit():
             return FieldNode(name=node.name, arguments=node.arguments, directives=node.directives,
                              selection_set=node.selection_set, alias=None)
         return None
