@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from subgraphs.common.events.topology import DEAD_LETTER_EXCHANGE, EXCHANGE, QUEUES
 from tests.support.rabbit import AMQP_URL, RabbitClient, rabbitmq_available
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs512-too-0123456789abcdef"
@@ -28,13 +27,6 @@ def service_env(database_url: str, namespace: str, **extra: str) -> dict[str, st
     }
 
 
-def all_queue_names() -> list[str]:
-    names = []
-    for spec in QUEUES:
-        names += [spec.name, spec.name + ".retry", spec.name + ".dead"]
-    return names
-
-
 @pytest.fixture(scope="session")
 def broker() -> None:
     if not rabbitmq_available():
@@ -48,6 +40,6 @@ def event_namespace(broker: None) -> Iterator[str]:
     yield namespace
     client = RabbitClient()
     try:
-        client.delete_namespace(namespace, all_queue_names(), [EXCHANGE, DEAD_LETTER_EXCHANGE])
+        client.delete_namespace(namespace)
     finally:
         client.close()

@@ -17,8 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from subgraphs.common.events.topology import DEAD_LETTER_EXCHANGE, EXCHANGE
-from tests.conftest import TEST_SECRET_KEY, all_queue_names, service_env
+from tests.conftest import TEST_SECRET_KEY, service_env
 from tests.support.graphql_ws import graphql_ws
 from tests.support.rabbit import RabbitClient
 from tests.support.servers import ServiceProcess
@@ -76,7 +75,7 @@ def product(tmp_path_factory: pytest.TempPathFactory, broker: None) -> Iterator[
             process.stop()
         client = RabbitClient()
         try:
-            client.delete_namespace(namespace, all_queue_names(), [EXCHANGE, DEAD_LETTER_EXCHANGE])
+            client.delete_namespace(namespace)
         finally:
             client.close()
 

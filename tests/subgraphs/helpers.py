@@ -18,9 +18,9 @@ from subgraphs.common.auth import create_access_token
 from subgraphs.common.database import Database
 from subgraphs.common.events import Event
 from subgraphs.common.events.store import EventStore
-from subgraphs.common.events.topology import DEAD_LETTER_EXCHANGE, EXCHANGE
+from subgraphs.common.events.topology import EXCHANGE
 from subgraphs.common.settings import load_settings
-from tests.conftest import TEST_SECRET_KEY, all_queue_names, service_env
+from tests.conftest import TEST_SECRET_KEY, service_env
 from tests.support.databases import postgres_database
 from tests.support.rabbit import RabbitClient
 from tests.support.servers import ServiceProcess
@@ -93,7 +93,7 @@ def new_namespace() -> str:
 def delete_namespace(namespace: str) -> None:
     client = RabbitClient()
     try:
-        client.delete_namespace(namespace, all_queue_names(), [EXCHANGE, DEAD_LETTER_EXCHANGE])
+        client.delete_namespace(namespace)
     finally:
         client.close()
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import pika
 
+from subgraphs.common.events.topology import Topology
+
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 
 
@@ -49,8 +51,5 @@ class RabbitClient:
                 return bodies
             bodies.append(body)
 
-    def delete_namespace(self, namespace: str, queues: list[str], exchanges: list[str]) -> None:
-        for queue in queues:
-            self.channel.queue_delete(namespace + queue)
-        for exchange in exchanges:
-            self.channel.exchange_delete(namespace + exchange)
+    def delete_namespace(self, namespace: str) -> None:
+        Topology(namespace).delete(self.channel)

@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from subgraphs.common.events.topology import DEAD_LETTER_EXCHANGE, EXCHANGE
-from tests.conftest import all_queue_names, service_env
+from tests.conftest import service_env
 from tests.support.databases import postgres_database
 from tests.support.rabbit import RabbitClient
 from tests.support.servers import ServiceProcess
@@ -67,7 +66,7 @@ def users_service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
             service.client.close()
             process.stop()
             client = RabbitClient()
-            client.delete_namespace(namespace, all_queue_names(), [EXCHANGE, DEAD_LETTER_EXCHANGE])
+            client.delete_namespace(namespace)
             client.close()
 
 
