@@ -77,22 +77,21 @@ def defer_label(node: Any) -> str | None:
     return value.value if isinstance(value, StringValueNode) else None
 
 
-def defer_variables(document: DocumentNode) -> tuple[str, ...]:
-    """Variables used in ``@defer(if:)`` anywhere in the document."""
-    names: dict[str, None] = {}
+def _defer_directives(document: DocumentNode) -> list[DirectiveNode]:
+    """Every ``@defer`` in the document (operations and fragments)."""
+    found: list[DirectiveNode] = []
 
     def visit(selection_set: SelectionSetNode | None) -> None:
         for node in selection_set.selections if selection_set is not None else ():
             directive = None if isinstance(node, FieldNode) else _directive(node.directives, "defer")
-            value = None if directive is None else _argument(directive, "if")
-            if isinstance(value, VariableNode):
-                names[value.name.value] = None
+            if directive is not None:
+                found.append(directive)
             visit(getattr(node, "selection_set", None))
 
     for definition in document.definitions:
         if isinstance(definition, (OperationDefinitionNode, FragmentDefinitionNode)):
             visit(definition.selection_set)
-    return tuple(names)
+    return found
 
 
 @dataclass(frozen=True)
@@ -106,33 +105,15 @@ class DeferUse:
 
 def defer_use(document: DocumentNode, operation_name: str | None) -> DeferUse | None:
     """None for an operation without ``@defer`` (most): it then pays nothing per request."""
-    if not has_defer(document):
+    directives = _defer_directives(document)
+    if not directives:
         return None
+    ifs = (_argument(directive, "if") for directive in directives)
     return DeferUse(
-        defer_variables(document),
+        tuple(dict.fromkeys(value.name.value for value in ifs if isinstance(value, VariableNode))),
         condition_variables(document, operation_name),
         {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)},
     )
-
-
-def has_defer(document: DocumentNode) -> bool:
-    """Any ``@defer`` at all (cheap pre-check before looking at variables)."""
-    found = False
-
-    def visit(selection_set: SelectionSetNode | None) -> None:
-        nonlocal found
-        for node in selection_set.selections if selection_set is not None else ():
-            if found:
-                return
-            if not isinstance(node, FieldNode) and _directive(node.directives, "defer") is not None:
-                found = True
-                return
-            visit(getattr(node, "selection_set", None))
-
-    for definition in document.definitions:
-        if isinstance(definition, (OperationDefinitionNode, FragmentDefinitionNode)):
-            visit(definition.selection_set)
-    return found
 
 
 # ------------------------------------------------------------------ document transforms
@@ -251,10 +232,8 @@ __all__ = [
     "DeferredFragment",
     "PathStep",
     "defer_use",
-    "defer_variables",
     "deferred",
     "deferred_fragments",
     "full_document",
-    "has_defer",
     "primary_document",
 ]
