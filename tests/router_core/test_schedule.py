@@ -16,6 +16,7 @@ from tests.router_core.fixtures import supergraph_sdl
 TWO_PATHS = "{ topReviews { body author { name } } again: topReviews(first: 2) { author { name } } }"
 # both fetches send the same body here: in-flight sharing would merge them too
 UNSHARED = ExecutorConfig(batch_entity_fetches=False, dedupe_subgraph_requests=False)
+BATCHED = ExecutorConfig(dedupe_subgraph_requests=False)  # only the schedule can make it one call
 
 
 def sorted_errors(response: dict[str, Any]) -> list[Any]:
@@ -26,7 +27,7 @@ async def test_one_call_for_the_same_entity_fetch_at_two_paths(shop_router: Rout
     plan = shop_router.plan(TWO_PATHS)
     accounts = [f for f in plan.fetches if f.subgraph == "accounts"]
     assert len(accounts) == 2  # the plan keeps one fetch per path
-    batched = await shop_router.run(TWO_PATHS)
+    batched = await shop_router.run(TWO_PATHS, config=BATCHED)
     assert shop_router.subgraphs["accounts"].entity_calls() == [
         [{"__typename": "User", "id": "1"}, {"__typename": "User", "id": "2"}]  # shared by both paths
     ]
@@ -40,7 +41,7 @@ async def test_one_call_for_the_same_entity_fetch_at_two_paths(shop_router: Rout
 async def test_errors_of_a_shared_call_reach_every_path(shop_router: Router, shop_data) -> None:  # type: ignore[no-untyped-def]
     shop_data.broken_names.add("1")
     try:
-        batched = await shop_router.run(TWO_PATHS)
+        batched = await shop_router.run(TWO_PATHS, config=BATCHED)
         separate = await shop_router.run(TWO_PATHS, config=UNSHARED)
     finally:
         shop_data.broken_names.discard("1")
