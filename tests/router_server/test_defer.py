@@ -13,10 +13,9 @@ import pytest
 
 from tests.router_server.conftest import make_token
 from tests.router_server.test_federated import Federated, start_federated, subgraph_servers  # noqa: F401 (fixtures)
-from tests.support.incremental import apply
+from tests.support.incremental import PART_HEAD, apply, parse_multipart
 
 DEFER_ACCEPT = "multipart/mixed;deferSpec=20220824,application/json"  # what Apollo Client sends
-PART_HEAD = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
 
 
 @pytest.fixture(scope="module")
@@ -29,22 +28,6 @@ def post(federated: Federated, query: str, accept: str = DEFER_ACCEPT, token: st
     if token:
         headers["authorization"] = f"Bearer {token}"
     return federated.client.post("/graphql", json={"query": query, **body}, headers=headers)
-
-
-def parse_multipart(response: httpx.Response) -> list[dict[str, Any]]:
-    """The JSON parts of a ``multipart/mixed;boundary="-"`` body, checking the framing byte by byte."""
-    assert response.status_code == 200
-    assert response.headers["content-type"] == 'multipart/mixed;boundary="-";deferSpec=20220824'
-    body = response.content
-    assert body.startswith(b"\r\n---" + PART_HEAD), body[:80]
-    assert body.endswith(b"\r\n-----\r\n"), body[-80:]
-    chunks = body[: -len(b"--\r\n")].split(b"\r\n---")
-    assert chunks[0] == b"" and chunks[-1] == b""
-    parts = []
-    for chunk in chunks[1:-1]:
-        assert chunk.startswith(PART_HEAD), chunk[:80]
-        parts.append(orjson.loads(chunk[len(PART_HEAD):]))
-    return parts
 
 
 def check_has_next(parts: list[dict[str, Any]]) -> None:

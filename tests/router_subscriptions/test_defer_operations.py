@@ -4,22 +4,12 @@ subscriptions (refused by validation, as graphql-core's rule for the spec says).
 from __future__ import annotations
 
 import httpx
-import orjson
 
 from tests.router_subscriptions.conftest import Router
+from tests.support.incremental import parse_multipart
 
 DEFER = {"accept": "multipart/mixed;deferSpec=20220824,application/json"}
-HEAD = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
 ADD = 'mutation { first: addReview(productId: "1", body: "a") { id } second: addReview(productId: "2", body: "b") { id } }'
-
-
-def parts(response: httpx.Response) -> list[dict]:
-    assert response.headers["content-type"] == 'multipart/mixed;boundary="-";deferSpec=20220824'
-    body = response.content
-    assert body.endswith(b"\r\n-----\r\n")
-    chunks = body[: -len(b"--\r\n")].split(b"\r\n---")[1:-1]
-    assert all(chunk.startswith(HEAD) for chunk in chunks)
-    return [orjson.loads(chunk[len(HEAD):]) for chunk in chunks]
 
 
 def ids(data: dict) -> tuple[int, int]:
@@ -35,7 +25,7 @@ async def test_a_deferred_mutation_runs_once_in_order(router: Router) -> None:
         before = ids((await client.post(router.url, json={"query": ADD})).json()["data"])
         response = await client.post(router.url, json={"query": deferred}, headers=DEFER)
         after = ids((await client.post(router.url, json={"query": ADD})).json()["data"])
-    got = parts(response)
+    got = parse_multipart(response)
     first, second = ids(got[0]["data"])
     # one execution of each root field, in document order, between the two plain mutations
     assert (first, second) == (before[1] + 1, before[1] + 2) and after[0] == second + 1
@@ -78,6 +68,6 @@ async def test_an_accept_naming_both_multipart_specs_streams_each_kind_its_way(r
             router.url, json={"query": 'mutation { addReview(productId: "2", body: "c") { body ... @defer { product { name } } } }'},
             headers=both,
         )
-    got = parts(deferred)
+    got = parse_multipart(deferred)
     assert got[0] == {"data": {"addReview": {"body": "c"}}, "hasNext": True}
     assert got[1] == {"incremental": [{"data": {"product": {"name": "Desk"}}, "path": ["addReview"]}], "hasNext": False}

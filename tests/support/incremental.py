@@ -1,10 +1,31 @@
-"""What a client holds after an incremental (``@defer``) answer: shared by the end-to-end and
-differential ``@defer`` tests, so both read payloads the same way Apollo Client does."""
+"""Reading an incremental (``@defer``) answer as a client does: the multipart framing, and what
+the client holds once every payload is merged. Shared by every ``@defer`` test, so all read alike."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
+
+import httpx
+import orjson
+
+PART_HEAD = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
+
+
+def parse_multipart(response: httpx.Response) -> list[dict[str, Any]]:
+    """The JSON parts of a ``multipart/mixed;boundary="-"`` body, checking the framing byte by byte."""
+    assert response.status_code == 200
+    assert response.headers["content-type"] == 'multipart/mixed;boundary="-";deferSpec=20220824'
+    body = response.content
+    assert body.startswith(b"\r\n---" + PART_HEAD), body[:80]
+    assert body.endswith(b"\r\n-----\r\n"), body[-80:]
+    chunks = body[: -len(b"--\r\n")].split(b"\r\n---")
+    assert chunks[0] == b"" and chunks[-1] == b""
+    parts = []
+    for chunk in chunks[1:-1]:
+        assert chunk.startswith(PART_HEAD), chunk[:80]
+        parts.append(orjson.loads(chunk[len(PART_HEAD):]))
+    return parts
 
 
 def merge(target: Any, value: Any) -> Any:
